@@ -1,0 +1,4 @@
+//! # wengert-dual
+//!
+//! Forward-mode automatic differentiation with dual numbers.
+#![warn(missing_docs)]

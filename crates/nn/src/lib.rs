@@ -1,0 +1,2 @@
+//! # wengert-nn
+#![warn(missing_docs)]

@@ -1,0 +1,2 @@
+//! # wengert-optim
+#![warn(missing_docs)]
