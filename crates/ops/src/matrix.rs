@@ -248,11 +248,7 @@ impl<T> Index<(usize, usize)> for Matrix<T> {
     type Output = T;
     #[inline]
     fn index(&self, (i, j): (usize, usize)) -> &T {
-        assert!(
-            i < self.rows && j < self.cols,
-            "Matrix index ({i}, {j}) out of range for {}",
-            shape_str(self.shape())
-        );
+        assert!(i < self.rows && j < self.cols, "Matrix index ({i}, {j}) out of range for {}", shape_str(self.shape()));
         &self.data[i * self.cols + j]
     }
 }
@@ -260,11 +256,7 @@ impl<T> Index<(usize, usize)> for Matrix<T> {
 impl<T: Clone> IndexMut<(usize, usize)> for Matrix<T> {
     #[inline]
     fn index_mut(&mut self, (i, j): (usize, usize)) -> &mut T {
-        assert!(
-            i < self.rows && j < self.cols,
-            "Matrix index ({i}, {j}) out of range for {}",
-            shape_str(self.shape())
-        );
+        assert!(i < self.rows && j < self.cols, "Matrix index ({i}, {j}) out of range for {}", shape_str(self.shape()));
         let cols = self.cols;
         &mut self.as_mut_slice()[i * cols + j]
     }

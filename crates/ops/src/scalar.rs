@@ -126,7 +126,15 @@ pub trait Scalar:
     ///
     /// The default is a plain triple loop that works for any `Scalar`, including
     /// dual numbers; `f32` and `f64` override it with a tuned kernel.
-    fn gemm(accumulate: bool, m: usize, n: usize, k: usize, a: Strided<'_, Self>, b: Strided<'_, Self>, c: &mut [Self]) {
+    fn gemm(
+        accumulate: bool,
+        m: usize,
+        n: usize,
+        k: usize,
+        a: Strided<'_, Self>,
+        b: Strided<'_, Self>,
+        c: &mut [Self],
+    ) {
         crate::kernels::gemm_fallback(accumulate, m, n, k, a, b, c);
     }
 }
