@@ -3,10 +3,54 @@
 //!
 //! Why two paths: the same op catalogue must run over dual numbers (forward mode,
 //! Hessian-vector products), which no BLAS knows, so a portable loop is kept for
-//! every element type; plain floats go to the tuned kernel because the matrix
-//! product is where training spends its time.
+//! every element type; plain floats go to the tuned kernel (the `gemm` crate, with
+//! runtime-dispatched AVX2/AVX-512 micro-kernels) because the matrix product is
+//! where training spends its time.
+//!
+//! Why a size threshold: the tuned kernel packs its operands into cache-friendly
+//! panels before multiplying. For tiny products that set-up costs more than the
+//! multiplication, so products below [`SMALL_GEMM_FLOPS`] multiply-adds stay in the
+//! portable loop (measured with `benches/gemm.rs`; see `docs/ops.md`).
+//!
+//! Threads: the tuned kernel runs on one thread unless [`set_num_threads`] asks for
+//! more, because the engine is usually one of several processes sharing a machine
+//! and small products lose more to synchronisation than they gain.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use crate::scalar::{Scalar, Strided};
+
+/// Products with fewer than this many multiply-adds (`m·n·k`) use
+/// [`gemm_fallback`] even for `f32`/`f64`: below it the tuned kernel's packing
+/// overhead dominates (measured: at `8×8·8` the portable loop is faster, at
+/// `16×16·16` the tuned kernel already wins).
+pub const SMALL_GEMM_FLOPS: usize = 2048;
+
+static NUM_THREADS: AtomicUsize = AtomicUsize::new(1);
+
+/// Sets how many threads the tuned `f32`/`f64` kernel may use (the global rayon
+/// pool does the work). `0` is treated as `1`. The default is `1`.
+///
+/// ```
+/// wengert_ops::kernels::set_num_threads(2);
+/// assert_eq!(wengert_ops::kernels::num_threads(), 2);
+/// wengert_ops::kernels::set_num_threads(1);
+/// ```
+pub fn set_num_threads(n: usize) {
+    NUM_THREADS.store(n.max(1), Ordering::Relaxed);
+}
+
+/// The thread count set by [`set_num_threads`] (default `1`).
+pub fn num_threads() -> usize {
+    NUM_THREADS.load(Ordering::Relaxed)
+}
+
+fn parallelism() -> gemm::Parallelism {
+    match num_threads() {
+        n if n > 1 => gemm::Parallelism::Rayon(n),
+        _ => gemm::Parallelism::None,
+    }
+}
 
 /// Portable `c (+)= a·b`, correct for every [`Scalar`] (dual numbers included).
 ///
@@ -43,8 +87,52 @@ pub fn gemm_fallback<T: Scalar>(
     }
 }
 
-/// `c (+)= a·b` for `f32`/`f64`.
-pub(crate) fn gemm_float<T: Scalar>(
+mod sealed {
+    pub trait Sealed {}
+    impl Sealed for f32 {}
+    impl Sealed for f64 {}
+}
+
+/// The element types the tuned kernel handles: exactly `f32` and `f64` (sealed).
+/// `gemm::gemm` panics on any other type, so the bound makes that unreachable.
+pub trait TunedFloat: Scalar + sealed::Sealed + Send + Sync + 'static {}
+impl TunedFloat for f32 {}
+impl TunedFloat for f64 {}
+
+/// Checks that a strided `rows × cols` view stays inside its slice and returns the
+/// strides as `isize` (a stride along an axis of length ≤ 1 is never used to form
+/// an address, so it is replaced by 0, which also keeps the cast in range).
+///
+/// Panics with `what` and the offending extent otherwise.
+fn checked_strides<T>(what: &str, view: &Strided<'_, T>, rows: usize, cols: usize) -> (isize, isize) {
+    let rs = if rows > 1 { view.row_stride } else { 0 };
+    let cs = if cols > 1 { view.col_stride } else { 0 };
+    if rows > 0 && cols > 0 {
+        let last = (rows - 1)
+            .checked_mul(rs)
+            .and_then(|r| (cols - 1).checked_mul(cs).and_then(|c| r.checked_add(c)))
+            .unwrap_or(usize::MAX);
+        assert!(
+            last < view.data.len(),
+            "gemm: {what} view {rows}×{cols} with strides ({}, {}) reaches element {last}, but holds {}",
+            view.row_stride,
+            view.col_stride,
+            view.data.len()
+        );
+    }
+    // Both strides are ≤ last < data.len() ≤ isize::MAX (a slice never exceeds
+    // isize::MAX bytes), or were set to 0 above, so the casts are lossless.
+    (rs as isize, cs as isize)
+}
+
+/// `c (+)= a·b` with the tuned kernel of the `gemm` crate, whatever the size.
+///
+/// `c` is row-major `m × n`, `a` an `m × k` and `b` a `k × n` strided view. Panics
+/// if `c.len() != m·n` or if either view would read past its slice. Exposed so
+/// benchmarks can compare it with [`gemm_fallback`]; normal code calls
+/// [`gemm_float`] (or just [`Scalar::gemm`]), which also picks the portable loop
+/// for tiny products.
+pub fn gemm_tuned<T: TunedFloat>(
     accumulate: bool,
     m: usize,
     n: usize,
@@ -53,5 +141,74 @@ pub(crate) fn gemm_float<T: Scalar>(
     b: Strided<'_, T>,
     c: &mut [T],
 ) {
-    gemm_fallback(accumulate, m, n, k, a, b, c);
+    assert_eq!(c.len(), m * n, "gemm: output buffer holds {} elements, expected {m}×{n}", c.len());
+    if m == 0 || n == 0 {
+        return;
+    }
+    if k == 0 {
+        // An empty sum: c = 0 (or unchanged when accumulating).
+        if !accumulate {
+            c.iter_mut().for_each(|x| *x = T::zero());
+        }
+        return;
+    }
+    let (a_rs, a_cs) = checked_strides("lhs", &a, m, k);
+    let (b_rs, b_cs) = checked_strides("rhs", &b, k, n);
+    // dst = alpha·dst + beta·lhs·rhs; with read_dst = false dst is only written.
+    let (alpha, beta) = if accumulate { (T::one(), T::one()) } else { (T::zero(), T::one()) };
+    // SAFETY:
+    // * dst: `c` is a live `&mut [T]` of exactly m·n elements (asserted above); with
+    //   row stride n and column stride 1 the largest offset is (m-1)·n + (n-1) =
+    //   m·n - 1 < c.len(), and all offsets are distinct, so every write is in bounds.
+    // * lhs: `checked_strides` asserted (m-1)·a_rs + (k-1)·a_cs < a.data.len(), and
+    //   every element (i, p) with i < m, p < k has an offset at most that, so every
+    //   read is in bounds; likewise rhs with (k-1)·b_rs + (n-1)·b_cs < b.data.len().
+    //   Strides are non-negative, so no offset is below 0.
+    // * aliasing: `c` is a unique borrow while `a.data` and `b.data` are shared
+    //   borrows alive for this call, so the borrow checker guarantees dst does not
+    //   overlap lhs or rhs; lhs and rhs are only read, so they may overlap.
+    // * m, n, k > 0 here, and T is f32 or f64 (sealed `TunedFloat`), the types
+    //   `gemm::gemm` supports, so it takes no panicking branch.
+    unsafe {
+        gemm::gemm(
+            m,
+            n,
+            k,
+            c.as_mut_ptr(),
+            1,
+            n as isize,
+            accumulate,
+            a.data.as_ptr(),
+            a_cs,
+            a_rs,
+            b.data.as_ptr(),
+            b_cs,
+            b_rs,
+            alpha,
+            beta,
+            false,
+            false,
+            false,
+            parallelism(),
+        );
+    }
+}
+
+/// `c (+)= a·b` for `f32`/`f64`: the portable loop below [`SMALL_GEMM_FLOPS`]
+/// multiply-adds, the tuned kernel ([`gemm_tuned`]) above. Same contract as
+/// [`gemm_fallback`].
+pub fn gemm_float<T: TunedFloat>(
+    accumulate: bool,
+    m: usize,
+    n: usize,
+    k: usize,
+    a: Strided<'_, T>,
+    b: Strided<'_, T>,
+    c: &mut [T],
+) {
+    if m.saturating_mul(n).saturating_mul(k) < SMALL_GEMM_FLOPS {
+        gemm_fallback(accumulate, m, n, k, a, b, c);
+    } else {
+        gemm_tuned(accumulate, m, n, k, a, b, c);
+    }
 }
