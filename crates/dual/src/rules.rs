@@ -263,6 +263,8 @@ macro_rules! dual_impls {
         /// `(ab)' = a'b + ab'`.
         impl<$($gen)*> ::core::ops::Mul for $ty {
             type Output = Self;
+            // The product rule adds the two partial contributions.
+            #[allow(clippy::suspicious_arithmetic_impl)]
             #[inline]
             fn mul(self, rhs: Self) -> Self {
                 let (da, db) = (rhs.re, self.re);
@@ -275,6 +277,8 @@ macro_rules! dual_impls {
         /// `∂(a/b)/∂a = 1/b`, `∂(a/b)/∂b = -(a/b)/b`.
         impl<$($gen)*> ::core::ops::Div for $ty {
             type Output = Self;
+            // The quotient rule adds the two partial contributions.
+            #[allow(clippy::suspicious_arithmetic_impl)]
             #[inline]
             fn div(self, rhs: Self) -> Self {
                 let q = self.re / rhs.re;
