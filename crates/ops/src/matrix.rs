@@ -142,6 +142,26 @@ impl<T: Clone> Matrix<T> {
     pub fn as_mut_slice(&mut self) -> &mut [T] {
         Arc::make_mut(&mut self.data).as_mut_slice()
     }
+    /// Reuses this matrix's storage for a `rows × cols` matrix filled with
+    /// `fill`, if no other `Matrix` shares it; returns `false` (and changes
+    /// nothing) otherwise. Buffer pools use it to recycle storage without
+    /// allocating.
+    pub fn try_reuse(&mut self, rows: usize, cols: usize, fill: T) -> bool {
+        match Arc::get_mut(&mut self.data) {
+            Some(v) => {
+                v.clear();
+                v.resize(rows * cols, fill);
+                self.rows = rows;
+                self.cols = cols;
+                true
+            }
+            None => false,
+        }
+    }
+    /// Capacity of the storage, in elements.
+    pub fn capacity(&self) -> usize {
+        self.data.capacity()
+    }
     /// Row `i` for writing.
     pub fn row_mut(&mut self, i: usize) -> &mut [T] {
         assert!(i < self.rows, "row_mut: index {i} out of range for {} rows", self.rows);

@@ -1,1 +1,39 @@
 //! # wengert-tape
+//!
+//! Reverse-mode automatic differentiation on a tape (a Wengert list).
+//!
+//! Record a computation by running ordinary Rust code on [`Var`] (scalars) and
+//! [`MatVar`] (matrices) handles; call [`Tape::backward`] once; read every
+//! gradient from the returned [`Gradients`].
+//!
+//! ```
+//! use wengert_tape::Tape;
+//! let tape = Tape::new();
+//! let x = tape.vars(&[1.0, 2.0, 3.0]);
+//! let norm2 = x.iter().map(|&xi| xi * xi).sum::<wengert_tape::Var>();
+//! let g = tape.backward(norm2);
+//! assert_eq!(g.wrt(&x), vec![2.0, 4.0, 6.0]);
+//! ```
+//!
+//! Modules: [`tape`](Tape) (the arena and recording), `var` and `matvar` (the
+//! handles and their rules), `gradients`, the reverse sweep, the
+//! [transforms](grad) (`grad`, `value_and_grad`, `vjp`, `jacrev`, …) and
+//! [gradient checking](gradcheck).
+#![warn(missing_docs)]
+
+mod check;
+mod gradients;
+mod matvar;
+mod sweep;
+mod tape;
+mod transforms;
+mod var;
+
+pub use check::{check_gradient, gradcheck, numerical_gradient, numerical_hessian, relative_error, GradCheck};
+pub use gradients::Gradients;
+pub use matvar::MatVar;
+pub use tape::Tape;
+pub use transforms::{grad, jacrev, scalar_fn, value_and_grad, vector_fn, vjp};
+pub use var::Var;
+/// The scalar traits and the matrix type, re-exported so `use wengert_tape::*` is enough.
+pub use wengert_ops::{Matrix, Real, Scalar};

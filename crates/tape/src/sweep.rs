@@ -1,0 +1,114 @@
+//! The reverse sweep: one backward loop over the arena.
+//!
+//! Scalar nodes are processed in a tight loop (`adj[p] += partial · adj[i]` for
+//! both parents). Matrix events are interleaved at the position they were
+//! recorded; a matrix op whose output received no adjoint is skipped, so the
+//! sweep only pays for what the output depends on.
+
+use smallvec::SmallVec;
+use wengert_ops::{Matrix, Scalar};
+
+use crate::gradients::Gradients;
+use crate::tape::{Event, Inner, ScalarNode};
+
+/// Propagates adjoints through scalar nodes `lo..hi`, last to first.
+#[inline]
+fn scalar_sweep<T: Scalar>(nodes: &[ScalarNode<T>], adj: &mut [T], lo: usize, hi: usize) {
+    // Node 0 is the sink: it has no parents worth visiting.
+    let lo = lo.max(1);
+    for i in (lo..hi).rev() {
+        let a = adj[i];
+        let n = &nodes[i];
+        adj[n.parents[0] as usize] += n.partials[0] * a;
+        adj[n.parents[1] as usize] += n.partials[1] * a;
+    }
+}
+
+/// Runs the sweep over everything recorded before scalar position `end`, with
+/// the seeds already written into `grads`.
+pub(crate) fn run<T: Scalar>(inner: &Inner<T>, grads: &mut Gradients<T>, end: usize) {
+    let mut cur = end;
+    for timed in inner.events.iter().rev() {
+        let pos = timed.pos as usize;
+        if pos > end {
+            // Recorded after every seeded output: cannot contribute.
+            continue;
+        }
+        scalar_sweep(&inner.nodes, &mut grads.adj, pos, cur);
+        cur = pos;
+        match timed.event {
+            Event::MatOp(k) => mat_op_vjp(inner, grads, k as usize),
+            Event::ToScalar { mat, scalar } => {
+                let a = grads.adj[scalar as usize];
+                if a != T::zero() {
+                    let shape = inner.mats[mat as usize].value.shape();
+                    grads.mat_slot(mat as usize, shape)[0] += a;
+                }
+            }
+            Event::FromScalars { mat, start, len } => {
+                let k = mat as usize;
+                if grads.is_live(k) {
+                    let g = grads.mats[k].take().expect("live slot has a buffer");
+                    let refs = &inner.scalar_refs[start as usize..(start + len) as usize];
+                    for (&s, &gi) in refs.iter().zip(g.as_slice()) {
+                        grads.adj[s as usize] += gi;
+                    }
+                    grads.put_back(k, g);
+                }
+            }
+        }
+    }
+    scalar_sweep(&inner.nodes, &mut grads.adj, 0, cur);
+    // The sink collects contributions of unused slots; it is nobody's gradient.
+    if let Some(sink) = grads.adj.first_mut() {
+        *sink = T::zero();
+    }
+}
+
+/// Runs the VJP of matrix node `k` if its output received an adjoint.
+fn mat_op_vjp<T: Scalar>(inner: &Inner<T>, grads: &mut Gradients<T>, k: usize) {
+    if !grads.is_live(k) {
+        return;
+    }
+    let node = &inner.mats[k];
+    let op = node.op.as_ref().expect("a MatOp event refers to a computed node").as_op();
+    let g = grads.mats[k].take().expect("live slot has a buffer");
+    let values: SmallVec<[&Matrix<T>; 3]> = node.inputs.iter().map(|&i| &inner.mats[i as usize].value).collect();
+    // Take each tracked input's adjoint buffer out of `grads` so the op can write
+    // to all of them at once. An input used twice (x ⊙ x) gets a scratch buffer
+    // for its second use, added back afterwards.
+    let mut slots: SmallVec<[Option<Matrix<T>>; 3]> = SmallVec::new();
+    for (j, &i) in node.inputs.iter().enumerate() {
+        let input = &inner.mats[i as usize];
+        if !input.tracked {
+            slots.push(None);
+        } else if node.inputs[..j].contains(&i) {
+            slots.push(Some(Matrix::zeros(input.value.rows(), input.value.cols())));
+        } else {
+            slots.push(Some(grads.take_slot(i as usize, input.value.shape())));
+        }
+    }
+    {
+        let mut refs: SmallVec<[Option<&mut [T]>; 3]> =
+            slots.iter_mut().map(|s| s.as_mut().map(|m| m.as_mut_slice())).collect();
+        op.vjp(&values, &node.value, g.as_slice(), &mut refs);
+    }
+    let mut extras: SmallVec<[(usize, Matrix<T>); 1]> = SmallVec::new();
+    for (j, slot) in slots.into_iter().enumerate() {
+        let i = node.inputs[j] as usize;
+        if let Some(m) = slot {
+            if node.inputs[..j].contains(&(i as u32)) {
+                extras.push((i, m));
+            } else {
+                grads.put_back(i, m);
+            }
+        }
+    }
+    for (i, m) in extras {
+        let dst = grads.mats[i].as_mut().expect("first use was put back").as_mut_slice();
+        for (d, &s) in dst.iter_mut().zip(m.as_slice()) {
+            *d += s;
+        }
+    }
+    grads.put_back(k, g);
+}

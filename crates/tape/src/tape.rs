@@ -1,0 +1,485 @@
+//! The tape: an arena that records every operation of a computation, and the
+//! reverse sweep that turns the recording into gradients.
+//!
+//! # Layout, and why
+//!
+//! * **Scalar nodes** live in one `Vec<ScalarNode<T>>`. A node is two parent
+//!   indices and the two local partials `∂node/∂parent`, computed while recording
+//!   (24 bytes for `f64`). A unary op or a leaf points its unused parent slot(s)
+//!   at node 0, the *sink*, with partial 0, so the sweep has no branches:
+//!   `adj[p₀] += d₀·adj[i]; adj[p₁] += d₁·adj[i]`. The value of a node is not
+//!   stored on the tape: the [`Var`] handle carries it.
+//! * **Matrix nodes** live in a second `Vec`: a value ([`Matrix`], shared storage),
+//!   the op that produced it and its inputs. Recording a built-in op allocates
+//!   nothing once the tape is warm: output buffers come from a pool that
+//!   [`Tape::clear`] refills.
+//! * **Events** interleave the two: a matrix op, or a bridge between a scalar and
+//!   a matrix node, remembers how many scalar nodes existed when it was recorded.
+//!   The sweep walks scalar nodes backwards down to that point, runs the event's
+//!   vector-Jacobian product, and goes on. One loop, no recursion: a graph of
+//!   10⁷ nodes sweeps without growing the stack.
+//!
+//! # Safety of handles
+//!
+//! A [`Var<'t, T>`] borrows its tape immutably and [`Tape::clear`] takes `&mut
+//! self`, so a handle can neither outlive its tape nor survive a `clear()`: both
+//! are compile errors. [`Gradients`] remember which tape and which recording they
+//! came from and panic if asked about a variable of another.
+//!
+//! ```compile_fail
+//! use wengert_tape::Tape;
+//! let mut tape = Tape::<f64>::new();
+//! let x = tape.var(1.0);
+//! tape.clear(); // error: `tape` is still borrowed by `x`
+//! let y = x * 2.0;
+//! ```
+
+use std::cell::RefCell;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use smallvec::SmallVec;
+use wengert_ops::{MatOp, Matrix, Scalar};
+
+use crate::gradients::Gradients;
+use crate::matvar::MatVar;
+use crate::var::Var;
+
+/// Index of the sink node: the parent of every unused slot.
+pub(crate) const SINK: u32 = 0;
+
+/// One recorded scalar operation: two parents and the local partials with
+/// respect to them.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct ScalarNode<T> {
+    pub(crate) parents: [u32; 2],
+    pub(crate) partials: [T; 2],
+}
+
+/// What produced a matrix node.
+pub(crate) enum NodeOp<T: Scalar> {
+    /// A user's op.
+    Custom(Box<dyn MatOp<T>>),
+}
+
+impl<T: Scalar> NodeOp<T> {
+    pub(crate) fn as_op(&self) -> &dyn MatOp<T> {
+        match self {
+            NodeOp::Custom(c) => c.as_ref(),
+        }
+    }
+}
+
+/// A recorded matrix value and, unless it is a leaf, how it was computed.
+pub(crate) struct MatNode<T: Scalar> {
+    pub(crate) value: Matrix<T>,
+    /// Whether any gradient flows into this node (false for constants and for
+    /// values computed only from constants).
+    pub(crate) tracked: bool,
+    pub(crate) op: Option<NodeOp<T>>,
+    pub(crate) inputs: SmallVec<[u32; 3]>,
+}
+
+/// A step of the reverse sweep that is not a plain scalar node.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Event {
+    /// Matrix node `0` was computed by its op; run its VJP.
+    MatOp(u32),
+    /// Scalar node `scalar` reads the single element of the `1 × 1` matrix `mat`.
+    ToScalar { mat: u32, scalar: u32 },
+    /// Matrix node `mat` was assembled from the scalar nodes listed at
+    /// `scalar_refs[start .. start + len]`.
+    FromScalars { mat: u32, start: u32, len: u32 },
+}
+
+/// An event and the number of scalar nodes recorded before it: the sweep
+/// processes scalar nodes `pos..` first, then the event.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Timed {
+    pub(crate) pos: u32,
+    pub(crate) event: Event,
+}
+
+pub(crate) struct Inner<T: Scalar> {
+    pub(crate) nodes: Vec<ScalarNode<T>>,
+    pub(crate) mats: Vec<MatNode<T>>,
+    pub(crate) events: Vec<Timed>,
+    pub(crate) scalar_refs: Vec<u32>,
+    pub(crate) generation: u64,
+    /// Unshared matrices whose storage `clear()` recovered, for reuse.
+    pub(crate) pool: Vec<Matrix<T>>,
+}
+
+impl<T: Scalar> Inner<T> {
+    /// A zeroed `rows × cols` matrix, reusing pooled storage when some is big
+    /// enough (smallest fit first).
+    pub(crate) fn take_matrix(&mut self, rows: usize, cols: usize) -> Matrix<T> {
+        take_from_pool(&mut self.pool, rows, cols)
+    }
+}
+
+/// A zeroed `rows × cols` matrix from `pool` (smallest buffer that fits), or a new
+/// one if none fits.
+pub(crate) fn take_from_pool<T: Scalar>(pool: &mut Vec<Matrix<T>>, rows: usize, cols: usize) -> Matrix<T> {
+    let len = rows * cols;
+    let pick =
+        pool.iter().enumerate().filter(|(_, m)| m.capacity() >= len).min_by_key(|(_, m)| m.capacity()).map(|(i, _)| i);
+    if let Some(i) = pick {
+        let mut m = pool.swap_remove(i);
+        if m.try_reuse(rows, cols, T::zero()) {
+            return m;
+        }
+    }
+    Matrix::zeros(rows, cols)
+}
+
+static NEXT_TAPE_ID: AtomicU64 = AtomicU64::new(1);
+
+/// A recording of a computation, for reverse-mode differentiation.
+///
+/// Create leaves with [`var`](Tape::var) / [`vars`](Tape::vars) (scalars) and
+/// [`matrix`](Tape::matrix) (matrices); compute with them as with plain numbers;
+/// call [`backward`](Tape::backward) on the scalar result.
+///
+/// ```
+/// use wengert_tape::{Scalar, Tape};
+/// let tape = Tape::new();
+/// let (x, y) = (tape.var(1.0), tape.var(2.0));
+/// let f = (x + y) * x.sigmoid();
+/// let g = tape.backward(f);
+/// let s = 1.0 / (1.0 + (-1.0f64).exp());
+/// assert!((g[x] - (s + 3.0 * s * (1.0 - s))).abs() < 1e-15);
+/// assert!((g[y] - s).abs() < 1e-15);
+/// ```
+///
+/// A tape is reused across training steps with [`clear`](Tape::clear), which keeps
+/// every allocation: after the first step, recording scalar ops allocates nothing.
+pub struct Tape<T: Scalar = f64> {
+    id: u64,
+    pub(crate) inner: RefCell<Inner<T>>,
+}
+
+impl<T: Scalar> Default for Tape<T> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<T: Scalar> std::fmt::Debug for Tape<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let inner = self.inner.borrow();
+        f.debug_struct("Tape")
+            .field("id", &self.id)
+            .field("scalar_nodes", &inner.nodes.len())
+            .field("matrix_nodes", &inner.mats.len())
+            .finish()
+    }
+}
+
+impl<T: Scalar> Tape<T> {
+    /// An empty tape.
+    pub fn new() -> Self {
+        Self::with_capacity(0)
+    }
+
+    /// An empty tape with room for `scalar_nodes` scalar nodes before it grows.
+    pub fn with_capacity(scalar_nodes: usize) -> Self {
+        let mut nodes = Vec::with_capacity(scalar_nodes.max(1));
+        nodes.push(ScalarNode { parents: [SINK; 2], partials: [T::zero(); 2] });
+        Tape {
+            id: NEXT_TAPE_ID.fetch_add(1, Ordering::Relaxed),
+            inner: RefCell::new(Inner {
+                nodes,
+                mats: Vec::new(),
+                events: Vec::new(),
+                scalar_refs: Vec::new(),
+                generation: 0,
+                pool: Vec::new(),
+            }),
+        }
+    }
+
+    /// A process-unique identifier of this tape.
+    pub(crate) fn id(&self) -> u64 {
+        self.id
+    }
+
+    /// Which recording this is: incremented by every [`clear`](Tape::clear).
+    pub(crate) fn generation(&self) -> u64 {
+        self.inner.borrow().generation
+    }
+
+    /// Forgets the recording but keeps every allocation (node arrays, matrix
+    /// buffers), so the next recording of the same size allocates nothing.
+    ///
+    /// Takes `&mut self`: no [`Var`] or [`MatVar`] of the old recording can be
+    /// alive (the borrow checker enforces it).
+    pub fn clear(&mut self) {
+        let inner = self.inner.get_mut();
+        inner.nodes.truncate(1);
+        inner.events.clear();
+        inner.scalar_refs.clear();
+        inner.generation += 1;
+        for node in inner.mats.drain(..) {
+            // A value still shared with the caller (a parameter, a data batch) is
+            // simply released; a value the tape owns alone goes back to the pool.
+            if !node.value.is_shared() {
+                inner.pool.push(node.value);
+            }
+        }
+    }
+
+    /// Number of scalar nodes recorded (including the sink).
+    pub fn len(&self) -> usize {
+        self.inner.borrow().nodes.len()
+    }
+
+    /// Whether nothing has been recorded yet.
+    pub fn is_empty(&self) -> bool {
+        let inner = self.inner.borrow();
+        inner.nodes.len() == 1 && inner.mats.is_empty()
+    }
+
+    /// Number of matrix nodes recorded.
+    pub fn matrix_nodes(&self) -> usize {
+        self.inner.borrow().mats.len()
+    }
+
+    /// Bytes one recorded scalar operation occupies on the tape (two parent
+    /// indices and two partials): 24 for `f64`.
+    pub const fn bytes_per_scalar_node() -> usize {
+        std::mem::size_of::<ScalarNode<T>>()
+    }
+
+    // ----- scalar recording -------------------------------------------------
+
+    /// Appends a scalar node and returns its index.
+    #[inline]
+    pub(crate) fn push(&self, parents: [u32; 2], partials: [T; 2]) -> u32 {
+        let mut inner = self.inner.borrow_mut();
+        let idx = inner.nodes.len();
+        let idx = u32::try_from(idx).expect("Tape: more than 2^32 scalar nodes recorded");
+        inner.nodes.push(ScalarNode { parents, partials });
+        idx
+    }
+
+    /// A new input variable (a leaf whose gradient [`backward`](Tape::backward)
+    /// computes).
+    #[inline]
+    pub fn var(&self, value: T) -> Var<'_, T> {
+        let idx = self.push([SINK; 2], [T::zero(); 2]);
+        Var::tracked(self, idx, value)
+    }
+
+    /// One input variable per value.
+    pub fn vars(&self, values: &[T]) -> Vec<Var<'_, T>> {
+        values.iter().map(|&v| self.var(v)).collect()
+    }
+
+    /// A constant: takes part in arithmetic, is never recorded, has no gradient.
+    /// (Same as `Var::constant`; here for discoverability.)
+    #[inline]
+    pub fn constant(&self, value: T) -> Var<'_, T> {
+        Var::constant(value)
+    }
+
+    // ----- matrix recording -------------------------------------------------
+
+    fn push_mat(&self, inner: &mut Inner<T>, node: MatNode<T>) -> u32 {
+        let idx = u32::try_from(inner.mats.len()).expect("Tape: more than 2^32 matrix nodes recorded");
+        inner.mats.push(node);
+        idx
+    }
+
+    fn leaf(&self, value: &Matrix<T>, tracked: bool) -> MatVar<'_, T> {
+        let mut inner = self.inner.borrow_mut();
+        let shape = value.shape();
+        let node = MatNode { value: value.clone(), tracked, op: None, inputs: SmallVec::new() };
+        let idx = self.push_mat(&mut inner, node);
+        MatVar::new(self, idx, shape, tracked)
+    }
+
+    /// A matrix input variable (a parameter): its gradient is computed.
+    ///
+    /// No copy is made: the tape shares the matrix's storage until
+    /// [`clear`](Tape::clear), after which an in-place update of `value` by an
+    /// optimizer does not copy either.
+    pub fn matrix(&self, value: &Matrix<T>) -> MatVar<'_, T> {
+        self.leaf(value, true)
+    }
+
+    /// A matrix constant (data, targets, masks): used in ops, never given a
+    /// gradient buffer. Shares storage like [`matrix`](Tape::matrix).
+    pub fn constant_matrix(&self, value: &Matrix<T>) -> MatVar<'_, T> {
+        self.leaf(value, false)
+    }
+
+    /// Records a user-defined op (any [`MatOp`]) applied to `inputs`.
+    ///
+    /// Implement `MatOp<T>` generically for every `T: Scalar` and the op also
+    /// works on tapes over dual numbers, which gives exact Hessian-vector products
+    /// through it.
+    pub fn apply_custom<O: MatOp<T> + 'static>(&self, op: O, inputs: &[MatVar<'_, T>]) -> MatVar<'_, T> {
+        self.record(NodeOp::Custom(Box::new(op)), inputs)
+    }
+
+    fn record(&self, op: NodeOp<T>, inputs: &[MatVar<'_, T>]) -> MatVar<'_, T> {
+        for m in inputs {
+            assert!(std::ptr::eq(m.tape, self), "{}: an input was recorded on another tape", op.as_op().name());
+        }
+        let mut inner = self.inner.borrow_mut();
+        let inner = &mut *inner;
+        let shapes: SmallVec<[(usize, usize); 3]> = inputs.iter().map(|m| m.shape()).collect();
+        let shape = op.as_op().output_shape(&shapes);
+        let mut value = inner.take_matrix(shape.0, shape.1);
+        {
+            let values: SmallVec<[&Matrix<T>; 3]> = inputs.iter().map(|m| &inner.mats[m.idx as usize].value).collect();
+            op.as_op().forward(&values, value.as_mut_slice());
+        }
+        let tracked = inputs.iter().any(|m| m.tracked);
+        let (op, input_idx) =
+            if tracked { (Some(op), inputs.iter().map(|m| m.idx).collect()) } else { (None, SmallVec::new()) };
+        let idx = self.push_mat(inner, MatNode { value, tracked, op, inputs: input_idx });
+        if tracked {
+            let pos = inner.nodes.len() as u32;
+            inner.events.push(Timed { pos, event: Event::MatOp(idx) });
+        }
+        MatVar::new(self, idx, shape, tracked)
+    }
+
+    /// The single element of a `1 × 1` matrix node as a scalar variable.
+    pub(crate) fn mat_to_scalar(&self, m: MatVar<'_, T>) -> Var<'_, T> {
+        assert_eq!(m.shape(), (1, 1), "to_scalar: expected a (1×1) matrix, got ({}×{})", m.rows(), m.cols());
+        let value = self.inner.borrow().mats[m.idx as usize].value.as_slice()[0];
+        if !m.tracked {
+            return Var::constant(value);
+        }
+        let s = self.push([SINK; 2], [T::zero(); 2]);
+        let mut inner = self.inner.borrow_mut();
+        let pos = inner.nodes.len() as u32;
+        inner.events.push(Timed { pos, event: Event::ToScalar { mat: m.idx, scalar: s } });
+        Var::tracked(self, s, value)
+    }
+
+    /// A matrix node assembled from scalar variables (row-major).
+    pub(crate) fn scalars_to_mat(&self, vars: &[Var<'_, T>], rows: usize, cols: usize) -> MatVar<'_, T> {
+        assert_eq!(vars.len(), rows * cols, "from_vars: {} variables do not fill a ({rows}×{cols}) matrix", vars.len());
+        for v in vars {
+            if let Some(t) = v.tape {
+                assert!(std::ptr::eq(t, self), "from_vars: a variable was recorded on another tape");
+            }
+        }
+        let mut inner = self.inner.borrow_mut();
+        let inner = &mut *inner;
+        let mut value = inner.take_matrix(rows, cols);
+        for (b, v) in value.as_mut_slice().iter_mut().zip(vars) {
+            *b = v.primal();
+        }
+        let tracked = vars.iter().any(|v| v.is_tracked());
+        let node = MatNode { value, tracked, op: None, inputs: SmallVec::new() };
+        let idx = self.push_mat(inner, node);
+        if tracked {
+            let start = inner.scalar_refs.len() as u32;
+            inner.scalar_refs.extend(vars.iter().map(|v| v.idx));
+            let pos = inner.nodes.len() as u32;
+            inner.events.push(Timed { pos, event: Event::FromScalars { mat: idx, start, len: vars.len() as u32 } });
+        }
+        MatVar::new(self, idx, (rows, cols), tracked)
+    }
+
+    /// The value of a matrix node (shares storage; no copy).
+    pub(crate) fn mat_value(&self, idx: u32) -> Matrix<T> {
+        self.inner.borrow().mats[idx as usize].value.clone()
+    }
+
+    // ----- reverse sweep ----------------------------------------------------
+
+    /// Gradients of the scalar `output` with respect to every variable recorded
+    /// before it (seed `∂output/∂output = 1`).
+    pub fn backward(&self, output: Var<'_, T>) -> Gradients<T> {
+        self.backward_with(output, T::one())
+    }
+
+    /// Like [`backward`](Tape::backward) with the seed `∂L/∂output = seed`. One
+    /// recording can be swept many times (Jacobian rows, VJPs, several losses).
+    pub fn backward_with(&self, output: Var<'_, T>, seed: T) -> Gradients<T> {
+        let mut grads = Gradients::empty();
+        self.backward_into(output, seed, &mut grads);
+        grads
+    }
+
+    /// Like [`backward_with`](Tape::backward_with), writing into an existing
+    /// [`Gradients`] and reusing its buffers: in a training loop this allocates
+    /// nothing after the first step. Previous contents are overwritten.
+    pub fn backward_into(&self, output: Var<'_, T>, seed: T, grads: &mut Gradients<T>) {
+        self.sweep(&[(output, seed)], &[], grads);
+    }
+
+    /// Vector-Jacobian product of several scalar outputs: one sweep with seed
+    /// `weights[i]` on `outputs[i]`.
+    pub fn backward_vector(&self, outputs: &[Var<'_, T>], weights: &[T]) -> Gradients<T> {
+        assert_eq!(
+            outputs.len(),
+            weights.len(),
+            "backward_vector: {} outputs but {} weights",
+            outputs.len(),
+            weights.len()
+        );
+        let seeds: Vec<(Var<'_, T>, T)> = outputs.iter().copied().zip(weights.iter().copied()).collect();
+        let mut grads = Gradients::empty();
+        self.sweep(&seeds, &[], &mut grads);
+        grads
+    }
+
+    /// Vector-Jacobian product of a matrix output: one sweep with seed
+    /// `∂L/∂output = seed` (same shape as `output`).
+    pub fn backward_matrix(&self, output: MatVar<'_, T>, seed: &Matrix<T>) -> Gradients<T> {
+        assert_eq!(
+            output.shape(),
+            seed.shape(),
+            "backward_matrix: seed shape ({}×{}) differs from output shape ({}×{})",
+            seed.rows(),
+            seed.cols(),
+            output.rows(),
+            output.cols()
+        );
+        let mut grads = Gradients::empty();
+        self.sweep(&[], &[(output, seed)], &mut grads);
+        grads
+    }
+
+    /// Adds the gradients of `output` (seed `seed`) into `grads`, which must come
+    /// from this same recording. Use it to sum the gradients of several losses
+    /// computed on one recording without recording their sum; each call is one
+    /// sweep into scratch buffers followed by an addition.
+    pub fn accumulate_into(&self, output: Var<'_, T>, seed: T, grads: &mut Gradients<T>) {
+        grads.check_recording(self.id, self.generation(), "accumulate_into");
+        let mut scratch = Gradients::empty();
+        self.sweep(&[(output, seed)], &[], &mut scratch);
+        grads.add_assign(&scratch);
+    }
+
+    fn sweep(&self, seeds: &[(Var<'_, T>, T)], mat_seeds: &[(MatVar<'_, T>, &Matrix<T>)], grads: &mut Gradients<T>) {
+        let inner = self.inner.borrow();
+        grads.reset(self.id, inner.generation, inner.nodes.len(), inner.mats.len());
+        let mut end = 1usize; // one past the highest scalar node that can matter
+        for &(v, s) in seeds {
+            if let Some(t) = v.tape {
+                assert!(std::ptr::eq(t, self), "backward: the output was recorded on another tape");
+                grads.adj[v.idx as usize] += s;
+                end = end.max(v.idx as usize + 1);
+            }
+        }
+        for &(m, s) in mat_seeds {
+            assert!(std::ptr::eq(m.tape, self), "backward: the output was recorded on another tape");
+            if m.tracked {
+                let shape = m.shape();
+                let g = grads.mat_slot(m.idx as usize, shape);
+                for (g, &s) in g.iter_mut().zip(s.as_slice()) {
+                    *g += s;
+                }
+                end = inner.nodes.len();
+            }
+        }
+        crate::sweep::run(&inner, grads, end);
+    }
+}
