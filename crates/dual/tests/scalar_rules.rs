@@ -453,7 +453,8 @@ fn sigmoid_and_softplus_are_stable_at_plus_minus_1000() {
 
 #[test]
 fn extreme_inputs_give_finite_results_where_the_math_is_finite() {
-    let cases: [(&str, fn(D) -> D, &[f64]); 19] = [
+    type Case = (&'static str, fn(D) -> D, &'static [f64]);
+    let cases: [Case; 19] = [
         ("exp", |x| x.exp(), &[-1000.0]),
         ("exp_m1", |x| x.exp_m1(), &[-1000.0]),
         ("ln", |x| x.ln(), &[1000.0, 1e-300]),
