@@ -10,6 +10,7 @@
 #![warn(missing_docs)]
 
 pub mod kernels;
+pub mod linalg;
 pub mod matrix;
 pub mod op;
 pub mod rules;
