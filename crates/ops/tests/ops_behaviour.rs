@@ -1,0 +1,298 @@
+//! Exact values, conventions at kinks, numerical stability at extreme logits,
+//! shape-error messages and singular-matrix errors of the built-in ops.
+
+use wengert_ops::linalg::{self, LinalgError};
+use wengert_ops::rules::{Axis, Builtin};
+use wengert_ops::{MatOp, Matrix};
+
+/// Forward value of `op` on `inputs`, as a matrix.
+fn fwd(op: &Builtin, inputs: &[&Matrix<f64>]) -> Matrix<f64> {
+    let shapes: Vec<_> = inputs.iter().map(|m| m.shape()).collect();
+    let (r, c) = MatOp::<f64>::output_shape(op, &shapes);
+    let mut out = vec![f64::NAN; r * c];
+    op.forward(inputs, &mut out);
+    Matrix::from_vec(r, c, out)
+}
+
+/// Adjoints of every input for upstream `g` (zero-initialised slots).
+fn vjp(op: &Builtin, inputs: &[&Matrix<f64>], g: &[f64]) -> Vec<Vec<f64>> {
+    let out = fwd(op, inputs);
+    let mut bufs: Vec<Vec<f64>> = inputs.iter().map(|x| vec![0.0; x.len()]).collect();
+    let mut slots: Vec<Option<&mut [f64]>> = bufs.iter_mut().map(|b| Some(b.as_mut_slice())).collect();
+    op.vjp(inputs, &out, g, &mut slots);
+    bufs
+}
+
+fn close(a: &[f64], b: &[f64], tol: f64) -> bool {
+    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| (x - y).abs() <= tol)
+}
+
+// ---------- values and conventions ----------
+
+#[test]
+fn kink_conventions_relu_abs_clamp_max() {
+    let x = Matrix::from_rows(&[[-1.0, 0.0, 2.0]]);
+    assert_eq!(vjp(&Builtin::Relu, &[&x], &[1.0; 3])[0], vec![0.0, 0.0, 1.0]);
+    assert_eq!(vjp(&Builtin::Abs, &[&x], &[1.0; 3])[0], vec![-1.0, 0.0, 1.0]);
+    // Clamp to [0, 2]: −1 below, 0 and 2 at the bounds → gradient 0; only the
+    // strict interior passes it.
+    let c = Builtin::Clamp { lo: 0.0, hi: 2.0 };
+    let y = Matrix::from_rows(&[[-1.0, 0.0, 1.0, 2.0, 3.0]]);
+    assert_eq!(fwd(&c, &[&y]).as_slice(), &[0.0, 0.0, 1.0, 2.0, 2.0]);
+    assert_eq!(vjp(&c, &[&y], &[1.0; 5])[0], vec![0.0, 0.0, 1.0, 0.0, 0.0]);
+    // max_rows: ties go to the first arg-max.
+    let m = Matrix::from_rows(&[[1.0, 5.0, 5.0], [7.0, 2.0, 7.0]]);
+    assert_eq!(fwd(&Builtin::MaxRows, &[&m]).as_slice(), &[5.0, 7.0]);
+    assert_eq!(vjp(&Builtin::MaxRows, &[&m], &[1.0, 2.0])[0], vec![0.0, 1.0, 0.0, 2.0, 0.0, 0.0]);
+}
+
+#[test]
+fn reductions_and_products_have_known_values() {
+    let x = Matrix::from_rows(&[[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]);
+    assert_eq!(fwd(&Builtin::Sum(Axis::All), &[&x]).as_slice(), &[21.0]);
+    assert_eq!(fwd(&Builtin::Sum(Axis::PerRow), &[&x]).shape(), (2, 1));
+    assert_eq!(fwd(&Builtin::Sum(Axis::PerRow), &[&x]).as_slice(), &[6.0, 15.0]);
+    assert_eq!(fwd(&Builtin::Mean(Axis::PerCol), &[&x]).as_slice(), &[2.5, 3.5, 4.5]);
+    assert_eq!(fwd(&Builtin::Mean(Axis::All), &[&x]).as_slice(), &[3.5]);
+    assert_eq!(fwd(&Builtin::Dot, &[&x, &x]).as_slice(), &[91.0]);
+    let u = Matrix::from_rows(&[[1.0, 2.0]]);
+    let v = Matrix::col_vector(&[3.0, 4.0, 5.0]);
+    let o = fwd(&Builtin::Outer, &[&u, &v]);
+    assert_eq!(o.shape(), (2, 3));
+    assert_eq!(o.as_slice(), &[3.0, 4.0, 5.0, 6.0, 8.0, 10.0]);
+    assert_eq!(fwd(&Builtin::L2Penalty, &[&u]).as_slice(), &[2.5]);
+    let a = Matrix::from_rows(&[[1.0, 2.0], [3.0, 4.0]]);
+    let b = Matrix::from_rows(&[[5.0, 6.0], [7.0, 8.0]]);
+    // aᵀ·b = [[26, 30], [38, 44]]; a·bᵀ = [[17, 23], [39, 53]].
+    assert_eq!(fwd(&Builtin::MatMul { ta: true, tb: false }, &[&a, &b]).as_slice(), &[26.0, 30.0, 38.0, 44.0]);
+    assert_eq!(fwd(&Builtin::MatMul { ta: false, tb: true }, &[&a, &b]).as_slice(), &[17.0, 23.0, 39.0, 53.0]);
+}
+
+#[test]
+fn broadcasting_values_and_reduced_adjoints() {
+    let x = Matrix::from_rows(&[[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]);
+    let col = Matrix::col_vector(&[10.0, 20.0]);
+    let s = Matrix::from_rows(&[[2.0]]);
+    assert_eq!(fwd(&Builtin::Sub, &[&col, &x]).as_slice(), &[9.0, 8.0, 7.0, 16.0, 15.0, 14.0]);
+    assert_eq!(fwd(&Builtin::ScaleBy, &[&x, &s]).as_slice(), &[2.0, 4.0, 6.0, 8.0, 10.0, 12.0]);
+    let g = vjp(&Builtin::Sub, &[&col, &x], &[1.0; 6]);
+    assert_eq!(g[0], vec![3.0, 3.0], "column operand sums over the columns");
+    assert_eq!(g[1], vec![-1.0; 6]);
+    let g = vjp(&Builtin::ScaleBy, &[&x, &s], &[1.0; 6]);
+    assert_eq!(g[1], vec![21.0], "the scalar factor gets Σ g·x");
+}
+
+#[test]
+fn shape_ops_move_elements() {
+    let x = Matrix::from_rows(&[[1.0, 2.0, 3.0], [4.0, 5.0, 6.0], [7.0, 8.0, 9.0]]);
+    assert_eq!(fwd(&Builtin::SliceRows { start: 1, end: 3 }, &[&x]).as_slice(), &[4.0, 5.0, 6.0, 7.0, 8.0, 9.0]);
+    assert_eq!(fwd(&Builtin::SliceCols { start: 1, end: 2 }, &[&x]).as_slice(), &[2.0, 5.0, 8.0]);
+    let y = Matrix::from_rows(&[[0.5], [0.25], [0.125]]);
+    assert_eq!(fwd(&Builtin::ConcatCols, &[&x, &y]).row(2), &[7.0, 8.0, 9.0, 0.125]);
+    assert_eq!(fwd(&Builtin::ConcatRows, &[&x, &x]).shape(), (6, 3));
+    // Repeated index 2 receives the sum of both rows' adjoints.
+    let op = Builtin::GatherRows(vec![2, 0, 2]);
+    assert_eq!(fwd(&op, &[&x]).as_slice(), &[7.0, 8.0, 9.0, 1.0, 2.0, 3.0, 7.0, 8.0, 9.0]);
+    let g = vjp(&op, &[&x], &[1.0, 1.0, 1.0, 2.0, 2.0, 2.0, 10.0, 10.0, 10.0]);
+    assert_eq!(g[0], vec![2.0, 2.0, 2.0, 0.0, 0.0, 0.0, 11.0, 11.0, 11.0]);
+}
+
+#[test]
+fn masked_mse_averages_observed_entries_and_is_zero_when_none_are() {
+    let a = Matrix::from_rows(&[[1.0, 2.0], [3.0, 4.0]]);
+    let b = Matrix::from_rows(&[[0.0, 0.0], [0.0, 0.0]]);
+    let mask = Matrix::from_rows(&[[1.0, 0.0], [0.0, 1.0]]);
+    assert_eq!(fwd(&Builtin::MaskedMse, &[&a, &b, &mask]).as_slice(), &[8.5]);
+    let none = Matrix::zeros(2, 2);
+    assert_eq!(fwd(&Builtin::MaskedMse, &[&a, &b, &none]).as_slice(), &[0.0]);
+    assert_eq!(vjp(&Builtin::MaskedMse, &[&a, &b, &none], &[1.0])[0], vec![0.0; 4]);
+    assert_eq!(fwd(&Builtin::Mse, &[&a, &b]).as_slice(), &[7.5]);
+}
+
+// ---------- stability ----------
+
+#[test]
+fn softmax_cross_entropy_is_stable_at_extreme_logits() {
+    let z = Matrix::from_rows(&[[1000.0, -1000.0, 0.0], [-1000.0, 1000.0, 999.0]]);
+    let op = Builtin::SoftmaxCrossEntropy(vec![1, 2]);
+    let loss = fwd(&op, &[&z]).as_slice()[0];
+    // Row 0: lse = 1000, loss 2000. Row 1: lse = 1000 + ln(1 + e⁻¹), loss 1 + ln(1 + e⁻¹).
+    let want = (2000.0 + 1.0 + (-1f64).exp().ln_1p()) / 2.0;
+    assert!(loss.is_finite() && (loss - want).abs() < 1e-9, "{loss} vs {want}");
+    let g = &vjp(&op, &[&z], &[1.0])[0];
+    let p1 = 1.0 / (1.0 + (-1f64).exp());
+    let want_g = [0.5, -0.5, 0.0, 0.0, 0.5 * p1, 0.5 * (1.0 - p1 - 1.0)];
+    assert!(close(g, &want_g, 1e-12), "{g:?} vs {want_g:?}");
+    // The soft-target version with one-hot targets agrees.
+    let t = Matrix::from_rows(&[[0.0, 1.0, 0.0], [0.0, 0.0, 1.0]]);
+    let soft = fwd(&Builtin::SoftmaxCrossEntropySoft, &[&z, &t]).as_slice()[0];
+    assert!((soft - want).abs() < 1e-9);
+    assert!(close(&vjp(&Builtin::SoftmaxCrossEntropySoft, &[&z, &t], &[1.0])[0], &want_g, 1e-12));
+}
+
+#[test]
+fn bce_with_logits_is_stable_at_extreme_logits() {
+    let z = Matrix::from_rows(&[[1000.0, -1000.0, 1000.0, -1000.0]]);
+    let y = Matrix::from_rows(&[[0.0, 1.0, 1.0, 0.0]]);
+    let loss = fwd(&Builtin::BceWithLogits, &[&z, &y]).as_slice()[0];
+    assert!((loss - 500.0).abs() < 1e-9, "two confident mistakes of 1000 over 4 entries: {loss}");
+    let g = &vjp(&Builtin::BceWithLogits, &[&z, &y], &[1.0])[0];
+    assert!(close(g, &[0.25, -0.25, 0.0, 0.0], 1e-12), "{g:?}");
+}
+
+#[test]
+fn log_softmax_and_softmax_stay_finite() {
+    let z = Matrix::from_rows(&[[1000.0, -1000.0, 0.0]]);
+    let ls = fwd(&Builtin::LogSoftmax, &[&z]);
+    assert!(close(ls.as_slice(), &[0.0, -2000.0, -1000.0], 1e-9), "{ls:?}");
+    let sm = fwd(&Builtin::Softmax, &[&z]);
+    assert!(close(sm.as_slice(), &[1.0, 0.0, 0.0], 1e-300));
+    let g = &vjp(&Builtin::LogSoftmax, &[&z], &[1.0, 1.0, 1.0])[0];
+    assert!(g.iter().all(|v| v.is_finite()) && close(g, &[-2.0, 1.0, 1.0], 1e-12), "{g:?}");
+}
+
+// ---------- shape errors ----------
+
+fn panic_message(f: impl FnOnce() + std::panic::UnwindSafe) -> String {
+    let err = std::panic::catch_unwind(f).expect_err("expected a panic");
+    err.downcast_ref::<String>().cloned().or_else(|| err.downcast_ref::<&str>().map(|s| s.to_string())).unwrap()
+}
+
+#[test]
+fn matmul_shape_error_message() {
+    let msg = panic_message(|| {
+        MatOp::<f64>::output_shape(&Builtin::MatMul { ta: false, tb: false }, &[(3, 4), (5, 2)]);
+    });
+    assert_eq!(msg, "matmul: (3×4)·(5×2): inner dimensions 4 and 5 differ");
+    let msg = panic_message(|| {
+        MatOp::<f64>::output_shape(&Builtin::MatMul { ta: true, tb: false }, &[(3, 4), (5, 2)]);
+    });
+    assert_eq!(msg, "matmul_tn: (3×4)·(5×2): inner dimensions 3 and 5 differ");
+}
+
+#[test]
+fn broadcast_and_other_shape_error_messages() {
+    let cases: Vec<(Builtin, Vec<(usize, usize)>, &str)> = vec![
+        (Builtin::Add, vec![(2, 3), (4, 3)], "add: (2×3) and (4×3) cannot be broadcast"),
+        (Builtin::Div, vec![(2, 3), (2, 2)], "div: (2×3) and (2×2) cannot be broadcast"),
+        (Builtin::ScaleBy, vec![(2, 3), (1, 2)], "scale_by: (2×3) by (1×2): the factor must be 1×1"),
+        (Builtin::Dot, vec![(2, 3), (3, 2)], "dot: (2×3) and (3×2) must have the same shape"),
+        (Builtin::Outer, vec![(2, 3), (3, 1)], "outer: (2×3) and (3×1) must both be vectors (1×n or n×1)"),
+        (Builtin::ConcatRows, vec![(2, 3), (1, 4)], "concat_rows: (2×3) and (1×4) have different column counts"),
+        (Builtin::ConcatCols, vec![(2, 3), (1, 4)], "concat_cols: (2×3) and (1×4) have different row counts"),
+        (Builtin::GatherRows(vec![0, 3]), vec![(3, 2)], "gather_rows: index 3 out of range for (3×2)"),
+        (Builtin::SliceCols { start: 1, end: 4 }, vec![(3, 2)], "slice_cols: columns 1..4 out of range for (3×2)"),
+        (Builtin::Reshape { rows: 4, cols: 2 }, vec![(3, 2)], "reshape: (3×2) cannot be viewed as (4×2)"),
+        (
+            Builtin::SoftmaxCrossEntropy(vec![0, 5]),
+            vec![(2, 3)],
+            "softmax_cross_entropy: label 5 out of range for 3 classes in (2×3)",
+        ),
+        (Builtin::SoftmaxCrossEntropy(vec![0]), vec![(2, 3)], "softmax_cross_entropy: (2×3) logits but 1 labels"),
+        (Builtin::Mse, vec![(2, 3), (3, 2)], "mse: (2×3) and (3×2) must have the same shape"),
+        (Builtin::Det, vec![(2, 3)], "det: (2×3) is not square"),
+        (Builtin::Solve, vec![(3, 3), (2, 1)], "solve: (3×3)⁻¹·(2×1): right-hand side needs 3 rows"),
+        (Builtin::MaxRows, vec![(2, 0)], "max_rows: (2×0) has no columns to take a maximum over"),
+        (Builtin::Clamp { lo: 1.0, hi: 0.0 }, vec![(2, 2)], "clamp: lower bound 1 exceeds upper bound 0"),
+        (Builtin::Add, vec![(2, 3)], "add: expected 2 inputs, got 1"),
+    ];
+    for (op, shapes, want) in cases {
+        let msg = panic_message(move || {
+            MatOp::<f64>::output_shape(&op, &shapes);
+        });
+        assert_eq!(msg, want);
+    }
+}
+
+#[test]
+fn forward_rechecks_shapes() {
+    let a = Matrix::<f64>::zeros(2, 3);
+    let b = Matrix::<f64>::zeros(4, 3);
+    let msg = panic_message(move || {
+        let mut out = vec![0.0; 6];
+        Builtin::Add.forward(&[&a, &b], &mut out);
+    });
+    assert_eq!(msg, "add: (2×3) and (4×3) cannot be broadcast");
+}
+
+// ---------- linear algebra ----------
+
+#[test]
+fn linalg_values() {
+    let a: Matrix<f64> = Matrix::from_rows(&[[2.0, 1.0, 1.0], [1.0, 3.0, 2.0], [1.0, 0.0, 0.0]]);
+    // det by cofactor expansion along row 3: 1·(1·2 − 1·3) = −1.
+    assert!((linalg::det(&a).unwrap() + 1.0).abs() < 1e-12);
+    let inv = linalg::inverse(&a).unwrap();
+    assert!(a.matmul(&inv).max_abs_diff(&Matrix::identity(3)) < 1e-12);
+    let b = Matrix::from_rows(&[[1.0, 0.0], [2.0, 1.0], [3.0, -1.0]]);
+    let x = linalg::solve(&a, &b).unwrap();
+    assert!(a.matmul(&x).max_abs_diff(&b) < 1e-12);
+    let f = linalg::lu(&a).unwrap();
+    assert_eq!(f.det_sign(), -1.0);
+    assert!(f.ln_abs_det().abs() < 1e-12);
+    let xt = f.solve_transpose(&b).unwrap();
+    assert!(a.transpose().matmul(&xt).max_abs_diff(&b) < 1e-12);
+    // logdet drops the sign: ln|−1| = 0.
+    assert!(fwd(&Builtin::LogDet, &[&a]).as_slice()[0].abs() < 1e-12);
+    assert_eq!(fwd(&Builtin::Trace, &[&a]).as_slice(), &[5.0]);
+    // f32 through the same generic code.
+    let a32: Matrix<f32> = a.cast();
+    assert!((linalg::det(&a32).unwrap() + 1.0).abs() < 1e-5);
+}
+
+#[test]
+fn singular_matrices_are_errors_in_linalg_and_panics_in_ops() {
+    let s: Matrix<f64> = Matrix::from_rows(&[[1.0, 2.0, 3.0], [4.0, 5.0, 6.0], [7.0, 8.0, 9.0]]);
+    assert!(matches!(linalg::lu(&s), Err(LinalgError::Singular { .. })));
+    assert!(matches!(linalg::inverse(&s), Err(LinalgError::Singular { .. })));
+    assert!(matches!(linalg::solve(&s, &Matrix::ones(3, 1)), Err(LinalgError::Singular { .. })));
+    assert!(linalg::det(&s).unwrap().abs() < 1e-12, "det of a singular matrix is a value, ≈ 0");
+    assert_eq!(linalg::det(&Matrix::<f64>::zeros(2, 2)).unwrap(), 0.0);
+    assert_eq!(linalg::inverse(&Matrix::<f64>::zeros(2, 3)).unwrap_err(), LinalgError::NotSquare { shape: (2, 3) });
+    assert_eq!(
+        linalg::solve(&Matrix::<f64>::identity(2), &Matrix::ones(3, 1)).unwrap_err(),
+        LinalgError::DimensionMismatch { matrix: (2, 2), rhs: (3, 1) }
+    );
+    assert_eq!(
+        LinalgError::Singular { column: 2 }.to_string(),
+        "matrix is singular (pivot 2 vanished to working precision)"
+    );
+
+    let exact = Matrix::from_rows(&[[1.0, 2.0], [2.0, 4.0]]);
+    for (op, name) in [(Builtin::Inverse, "inverse"), (Builtin::LogDet, "logdet")] {
+        let e = exact.clone();
+        let msg = panic_message(move || {
+            fwd(&op, &[&e]);
+        });
+        assert!(msg.starts_with(&format!("{name}: matrix is singular")), "{msg}");
+    }
+    let e = exact.clone();
+    let msg = panic_message(move || {
+        fwd(&Builtin::Solve, &[&e, &Matrix::ones(2, 1)]);
+    });
+    assert!(msg.starts_with("solve: matrix is singular"), "{msg}");
+    // det's value is fine (0); its gradient is what needs the inverse.
+    assert_eq!(fwd(&Builtin::Det, &[&exact]).as_slice(), &[0.0]);
+    let msg = panic_message(move || {
+        vjp(&Builtin::Det, &[&exact], &[1.0]);
+    });
+    assert!(msg.starts_with("det: matrix is singular"), "{msg}");
+}
+
+#[test]
+fn ops_run_on_f32() {
+    let x32: Matrix<f32> = Matrix::from_rows(&[[0.5f32, -1.0, 2.0], [3.0, 0.25, -0.5]]);
+    let x64: Matrix<f64> = x32.cast();
+    for op in [Builtin::Softmax, Builtin::LogSoftmax, Builtin::Sigmoid, Builtin::MatMul { ta: false, tb: true }] {
+        let two = matches!(op, Builtin::MatMul { .. });
+        let in32: Vec<&Matrix<f32>> = if two { vec![&x32, &x32] } else { vec![&x32] };
+        let in64: Vec<&Matrix<f64>> = if two { vec![&x64, &x64] } else { vec![&x64] };
+        let s = MatOp::<f32>::output_shape(&op, &in32.iter().map(|m| m.shape()).collect::<Vec<_>>());
+        let mut o32 = vec![0.0f32; s.0 * s.1];
+        op.forward(&in32, &mut o32);
+        let o64 = fwd(&op, &in64);
+        for (a, b) in o32.iter().zip(o64.iter()) {
+            assert!((*a as f64 - b).abs() < 1e-5 * (1.0 + b.abs()), "{op:?}: {a} vs {b}");
+        }
+    }
+}
