@@ -15,11 +15,11 @@
 //!
 //! ```
 //! use wengert_ops::{linalg, Matrix};
-//! let a = Matrix::from_rows(&[[4.0, 3.0], [6.0, 3.0]]);
+//! let a: Matrix<f64> = Matrix::from_rows(&[[4.0, 3.0], [6.0, 3.0]]);
 //! assert!((linalg::det(&a).unwrap() - (-6.0)).abs() < 1e-12);
 //! let x = linalg::solve(&a, &Matrix::from_rows(&[[10.0], [12.0]])).unwrap();
 //! assert!((x[(0, 0)] - 1.0).abs() < 1e-12 && (x[(1, 0)] - 2.0).abs() < 1e-12);
-//! assert!(linalg::inverse(&Matrix::from_rows(&[[1.0, 2.0], [2.0, 4.0]])).is_err());
+//! assert!(linalg::inverse(&Matrix::from_rows(&[[1.0f64, 2.0], [2.0, 4.0]])).is_err());
 //! ```
 
 use std::fmt;

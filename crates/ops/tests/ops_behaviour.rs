@@ -170,9 +170,12 @@ fn matmul_shape_error_message() {
     assert_eq!(msg, "matmul_tn: (3×4)·(5×2): inner dimensions 3 and 5 differ");
 }
 
+/// An op, its input shapes and the exact panic message expected.
+type ShapeCase = (Builtin, Vec<(usize, usize)>, &'static str);
+
 #[test]
 fn broadcast_and_other_shape_error_messages() {
-    let cases: Vec<(Builtin, Vec<(usize, usize)>, &str)> = vec![
+    let cases: Vec<ShapeCase> = vec![
         (Builtin::Add, vec![(2, 3), (4, 3)], "add: (2×3) and (4×3) cannot be broadcast"),
         (Builtin::Div, vec![(2, 3), (2, 2)], "div: (2×3) and (2×2) cannot be broadcast"),
         (Builtin::ScaleBy, vec![(2, 3), (1, 2)], "scale_by: (2×3) by (1×2): the factor must be 1×1"),
