@@ -1,2 +1,90 @@
 //! # wengert-optim
+//!
+//! Optimizers for wengert, decoupled from how gradients are computed.
+//!
+//! * **First-order methods** implement [`Optimizer`]: they consume parameter
+//!   values and gradients as named [`Params`] (state is kept per parameter name)
+//!   and update the parameters in place.
+//! * **Second-order and constrained methods** ([`second_order`], [`constrained`])
+//!   work on flat `f64` vectors and take closures: value-and-gradient,
+//!   Hessian-vector product, Hessian. The tape's `value_and_grad`, `hvp` and
+//!   `hessian` plug straight into those closures; the hand-written derivatives in
+//!   [`problems`] do the same for tests and benchmarks.
+//!
+//! ## The family tree
+//!
+//! ```text
+//! gradient descent (Sgd)                 θ ← θ − ηg
+//! ├── momentum (Momentum)                v ← βv + g,  θ ← θ − ηv      (heavy ball)
+//! │   └── Nesterov (Nesterov)            gradient "after" the momentum step
+//! ├── AdaGrad (AdaGrad)                  per-coordinate η/√(Σg²)
+//! │   └── RMSProp (RmsProp)              …with a forgetting average of g²
+//! │       └── Adam (Adam)                + momentum, both bias-corrected
+//! │           ├── AdamW (AdamW)          decay decoupled from the adaptive scaling
+//! │           ├── AMSGrad (AmsGrad)      denominator never shrinks
+//! │           └── Adafactor (Adafactor)  second moment factored into rows × columns
+//! ├── Lion (Lion)                        sign of an interpolated momentum
+//! └── second order (second_order)
+//!     ├── L-BFGS (lbfgs)                 curvature from the last m gradient changes
+//!     ├── Newton-CG (newton_cg)          Newton step by CG on Hessian-vector products
+//!     └── Newton + Levenberg–Marquardt (newton_lm)   dense Hessian, damped
+//! ```
+//!
+//! ## Which to use
+//!
+//! * **Deterministic, smooth, ≤ 10⁶ parameters** (fitting a model to a fixed data
+//!   set, a physics objective): [`lbfgs`](second_order::lbfgs). If Hessian-vector
+//!   products are cheap (the tape gives them for about the price of two gradients)
+//!   and high accuracy is wanted, [`newton_cg`](second_order::newton_cg); for tens
+//!   of parameters, [`newton_lm`](second_order::newton_lm).
+//! * **Stochastic mini-batch training** (neural networks): [`Adam`] or [`AdamW`]
+//!   (with weight decay) with a [`schedule`] (warmup + cosine is the usual
+//!   recipe), [`clip_grad_norm`] for stability. [`Lion`] uses less memory and
+//!   often a 3–10× smaller rate; [`Adafactor`] less still for large matrices.
+//! * **Well-understood convex problems, and theory checks**: [`Sgd`],
+//!   [`Momentum`], [`Nesterov`] with rates set from the smoothness L and strong
+//!   convexity μ (gradient descent converges like `(κ − 1)/(κ + 1)` at best,
+//!   momentum like `(√κ − 1)/(√κ + 1)`, κ = L/μ).
+//! * **Sparse or very unevenly scaled features**: [`AdaGrad`]; [`RmsProp`] if the
+//!   rates must be able to grow back.
+//! * **Constraints**: [`projected_gradient`](constrained::projected_gradient) when
+//!   the feasible set has a cheap projection (box, ball, simplex, sphere);
+//!   [`augmented_lagrangian`](constrained::augmented_lagrangian) for equality
+//!   constraints; [`kkt_report`](constrained::kkt_report) to check any candidate
+//!   solution of an inequality-constrained problem.
+//!
+//! ## Example
+//!
+//! ```
+//! use wengert_optim::{Adam, Optimizer};
+//! // Minimize (x − 3)² with Adam on a flat vector.
+//! let mut opt = Adam::new().lr(0.1);
+//! let mut x = [0.0f64];
+//! for _ in 0..500 {
+//!     let g = [2.0 * (x[0] - 3.0)];
+//!     opt.step_slice(&mut x, &g);
+//! }
+//! assert!((x[0] - 3.0).abs() < 1e-3);
+//! ```
 #![warn(missing_docs)]
+#![forbid(unsafe_code)]
+
+pub mod clip;
+pub mod constrained;
+pub mod first_order;
+pub mod linalg;
+pub mod optimizer;
+pub mod params;
+pub mod problems;
+pub mod schedule;
+pub mod second_order;
+
+pub use clip::{clip_grad_norm, clip_grad_value, clip_norm_slice, GradAccumulator};
+pub use first_order::{AdaGrad, Adafactor, Adam, AdamW, AmsGrad, Lion, Momentum, MomentumForm, Nesterov, RmsProp, Sgd};
+pub use optimizer::{Optimizer, FLAT_PARAM};
+pub use params::{Grads, Params};
+pub use schedule::{
+    Constant, CosineAnnealing, ExponentialDecay, LrFinder, LrFinderResult, Schedule, Scheduled, StepDecay, Triangular,
+    WarmRestarts, WarmupCosine,
+};
+pub use second_order::{lbfgs, newton_cg, newton_lm, OptimResult, Termination};
