@@ -24,6 +24,7 @@
 mod check;
 mod gradients;
 mod matvar;
+mod matvar_ops;
 mod sweep;
 mod tape;
 mod transforms;

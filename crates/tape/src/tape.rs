@@ -38,6 +38,7 @@ use std::cell::RefCell;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use smallvec::SmallVec;
+use wengert_ops::rules::Builtin;
 use wengert_ops::{MatOp, Matrix, Scalar};
 
 use crate::gradients::Gradients;
@@ -57,6 +58,8 @@ pub(crate) struct ScalarNode<T> {
 
 /// What produced a matrix node.
 pub(crate) enum NodeOp<T: Scalar> {
+    /// A built-in op (recorded without allocating).
+    Builtin(Builtin),
     /// A user's op.
     Custom(Box<dyn MatOp<T>>),
 }
@@ -64,6 +67,7 @@ pub(crate) enum NodeOp<T: Scalar> {
 impl<T: Scalar> NodeOp<T> {
     pub(crate) fn as_op(&self) -> &dyn MatOp<T> {
         match self {
+            NodeOp::Builtin(b) => b,
             NodeOp::Custom(c) => c.as_ref(),
         }
     }
@@ -107,6 +111,8 @@ pub(crate) struct Inner<T: Scalar> {
     pub(crate) generation: u64,
     /// Unshared matrices whose storage `clear()` recovered, for reuse.
     pub(crate) pool: Vec<Matrix<T>>,
+    /// Index vectors (labels, gathered rows) recovered by `clear()`.
+    pub(crate) index_pool: Vec<Vec<usize>>,
 }
 
 impl<T: Scalar> Inner<T> {
@@ -194,6 +200,7 @@ impl<T: Scalar> Tape<T> {
                 scalar_refs: Vec::new(),
                 generation: 0,
                 pool: Vec::new(),
+                index_pool: Vec::new(),
             }),
         }
     }
@@ -224,6 +231,9 @@ impl<T: Scalar> Tape<T> {
             // simply released; a value the tape owns alone goes back to the pool.
             if !node.value.is_shared() {
                 inner.pool.push(node.value);
+            }
+            if let Some(NodeOp::Builtin(Builtin::SoftmaxCrossEntropy(v) | Builtin::GatherRows(v))) = node.op {
+                inner.index_pool.push(v);
             }
         }
     }
@@ -311,6 +321,24 @@ impl<T: Scalar> Tape<T> {
     /// gradient buffer. Shares storage like [`matrix`](Tape::matrix).
     pub fn constant_matrix(&self, value: &Matrix<T>) -> MatVar<'_, T> {
         self.leaf(value, false)
+    }
+
+    /// Records the built-in `op` applied to `inputs` and returns its output.
+    ///
+    /// The methods of [`MatVar`] (`matmul`, `relu`, `softmax_cross_entropy`, …)
+    /// are thin wrappers around this. If no input is tracked, the value is
+    /// computed and the node is a constant.
+    pub fn apply(&self, op: Builtin, inputs: &[MatVar<'_, T>]) -> MatVar<'_, T> {
+        self.record(NodeOp::Builtin(op), inputs)
+    }
+
+    /// A vector of indices for an op's parameters (labels, row indices), reusing
+    /// storage recovered by `clear()`.
+    pub(crate) fn index_vec(&self, idx: &[usize]) -> Vec<usize> {
+        let mut v = self.inner.borrow_mut().index_pool.pop().unwrap_or_default();
+        v.clear();
+        v.extend_from_slice(idx);
+        v
     }
 
     /// Records a user-defined op (any [`MatOp`]) applied to `inputs`.
