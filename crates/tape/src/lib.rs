@@ -22,6 +22,7 @@
 #![warn(missing_docs)]
 
 mod check;
+mod forward;
 mod gradients;
 mod matvar;
 mod matvar_ops;
@@ -31,6 +32,9 @@ mod transforms;
 mod var;
 
 pub use check::{check_gradient, gradcheck, numerical_gradient, numerical_hessian, relative_error, GradCheck};
+pub use forward::{
+    directional_derivative, dual_scalar_fn, dual_vector_fn, grad_and_hvp, hessian, hvp, jacfwd, jacobian, jvp,
+};
 pub use gradients::Gradients;
 pub use matvar::MatVar;
 pub use tape::Tape;
