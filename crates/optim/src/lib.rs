@@ -33,10 +33,10 @@
 //! ## Which to use
 //!
 //! * **Deterministic, smooth, ≤ 10⁶ parameters** (fitting a model to a fixed data
-//!   set, a physics objective): [`lbfgs`](second_order::lbfgs). If Hessian-vector
+//!   set, a physics objective): [`lbfgs`]. If Hessian-vector
 //!   products are cheap (the tape gives them for about the price of two gradients)
-//!   and high accuracy is wanted, [`newton_cg`](second_order::newton_cg); for tens
-//!   of parameters, [`newton_lm`](second_order::newton_lm).
+//!   and high accuracy is wanted, [`newton_cg`]; for tens
+//!   of parameters, [`newton_lm`].
 //! * **Stochastic mini-batch training** (neural networks): [`Adam`] or [`AdamW`]
 //!   (with weight decay) with a [`schedule`] (warmup + cosine is the usual
 //!   recipe), [`clip_grad_norm`] for stability. [`Lion`] uses less memory and

@@ -6,7 +6,7 @@ use rand::SeedableRng;
 use wengert_ops::Matrix;
 use wengert_optim::constrained::{
     augmented_lagrangian, kkt_report, leading_eigenvector, projected_gradient, AugLagOptions, BoxSet, L2Ball,
-    Projection, ProjectedGradientOptions, Simplex,
+    ProjectedGradientOptions, Projection, Simplex,
 };
 use wengert_optim::linalg::symmetric_eigen;
 use wengert_optim::problems::Quadratic;
@@ -57,7 +57,13 @@ fn projected_gradient_on_distance_is_the_projection() {
         let d: Vec<f64> = x.iter().zip(&c).map(|(a, b)| a - b).collect();
         (0.5 * d.iter().map(|v| v * v).sum::<f64>(), d)
     };
-    let r = projected_gradient(fg, &Simplex::default(), &[0.25; 4], &ProjectedGradientOptions { lr: 1.0, max_iter: 1, tol: 0.0 }, |_, _| {});
+    let r = projected_gradient(
+        fg,
+        &Simplex::default(),
+        &[0.25; 4],
+        &ProjectedGradientOptions { lr: 1.0, max_iter: 1, tol: 0.0 },
+        |_, _| {},
+    );
     assert!(r.x.iter().zip(&p).all(|(a, b)| (a - b).abs() < 1e-15));
     assert!((p.iter().sum::<f64>() - 1.0).abs() < 1e-15 && p[2] == 0.0);
 }

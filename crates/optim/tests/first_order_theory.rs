@@ -54,8 +54,14 @@ fn gradient_descent_contracts_at_the_theoretical_rate_every_step() {
                 let g = q.gradient(&x);
                 opt.step_slice(&mut x, &g);
                 let en = sub(&x, &xs);
-                assert!(norm(&en) <= bound * e2 * (1.0 + 1e-6) + 1e-14, "κ={kappa} η={lr} step {step}: Euclidean ratio");
-                assert!(q.a_norm(&en) <= bound * ea * (1.0 + 1e-6) + 1e-14, "κ={kappa} η={lr} step {step}: A-norm ratio");
+                assert!(
+                    norm(&en) <= bound * e2 * (1.0 + 1e-6) + 1e-14,
+                    "κ={kappa} η={lr} step {step}: Euclidean ratio"
+                );
+                assert!(
+                    q.a_norm(&en) <= bound * ea * (1.0 + 1e-6) + 1e-14,
+                    "κ={kappa} η={lr} step {step}: A-norm ratio"
+                );
             }
         }
         // Tightness: along the eigenvector of μ, η = 1/L contracts by exactly 1 − 1/κ,
@@ -179,7 +185,8 @@ fn adagrad_effective_rate_never_increases() {
     let mut p = Params::new().with("w", Matrix::<f64>::zeros(2, 3));
     let mut prev: Option<Vec<f64>> = None;
     for k in 0..200 {
-        let g = Matrix::from_fn(2, 3, |i, j| ((k * 7 + i * 3 + j) as f64).sin() * if k % 17 == 0 { 100.0 } else { 0.01 });
+        let g =
+            Matrix::from_fn(2, 3, |i, j| ((k * 7 + i * 3 + j) as f64).sin() * if k % 17 == 0 { 100.0 } else { 0.01 });
         let grads = Params::new().with("w", g.clone());
         opt.step(&mut p, &grads);
         let rates = opt.effective_learning_rates("w").unwrap();
@@ -235,7 +242,7 @@ fn adaptive_methods_reach_the_minimum_of_a_quadratic() {
                 opt.set_learning_rate(lr * 0.1);
             }
             let g = q.gradient(&x);
-                opt.step_slice(&mut x, &g);
+            opt.step_slice(&mut x, &g);
         }
         let err = norm(&sub(&x, &xs));
         assert!(err < 1e-2 * norm(&xs), "{name}: error {err}");

@@ -5,8 +5,9 @@
 use wengert_ops::Matrix;
 use wengert_optim::problems::LinearRegression;
 use wengert_optim::{
-    clip_grad_norm, clip_grad_value, clip_norm_slice, Adam, Constant, CosineAnnealing, ExponentialDecay, GradAccumulator,
-    LrFinder, Optimizer, Params, Schedule, Scheduled, Sgd, StepDecay, Triangular, WarmRestarts, WarmupCosine,
+    clip_grad_norm, clip_grad_value, clip_norm_slice, Adam, Constant, CosineAnnealing, ExponentialDecay,
+    GradAccumulator, LrFinder, Optimizer, Params, Schedule, Scheduled, Sgd, StepDecay, Triangular, WarmRestarts,
+    WarmupCosine,
 };
 
 fn assert_at(s: &dyn Schedule, cases: &[(u64, f64)]) {

@@ -43,7 +43,8 @@ fn lbfgs_and_newton_cg_solve_rosenbrock_in_20_dimensions() {
     assert!(r.converged(), "{r:?}");
     assert!(r.x.iter().all(|v| (v - 1.0).abs() < 1e-8));
 
-    let r = newton_cg(rosenbrock_value_grad, rosenbrock_hvp, &x0, &NewtonCgOptions { gtol: 1e-10, ..Default::default() });
+    let r =
+        newton_cg(rosenbrock_value_grad, rosenbrock_hvp, &x0, &NewtonCgOptions { gtol: 1e-10, ..Default::default() });
     assert!(r.result.converged(), "{:?}", r.result);
     assert!(r.result.x.iter().all(|v| (v - 1.0).abs() < 1e-8));
     assert!(r.cg_iterations > 0);
@@ -71,7 +72,8 @@ fn all_three_agree_on_regularized_logistic_regression() {
     // L-BFGS's line search works on function values, which stop resolving changes
     // below ~1e-16·|f|, so its tolerance is looser than the Newton methods'.
     let a = lbfgs(|t| p.value_grad(t), &x0, &LbfgsOptions { gtol: 1e-9, ..LbfgsOptions::default() });
-    let b = newton_cg(|t| p.value_grad(t), |t, v| p.hvp(t, v), &x0, &NewtonCgOptions { gtol: 1e-12, ..Default::default() });
+    let b =
+        newton_cg(|t| p.value_grad(t), |t, v| p.hvp(t, v), &x0, &NewtonCgOptions { gtol: 1e-12, ..Default::default() });
     let c = newton_lm(|t| p.value_grad(t), |t| p.hessian(t), &x0, &NewtonOptions { gtol: 1e-12, ..Default::default() });
     assert!(a.converged(), "{a:?}");
     assert!(b.result.converged(), "{b:?}");
