@@ -81,8 +81,11 @@ fn run_cases<T: MmFloat>(c: &mut Criterion, ty: &str, cases: &[Case], with_fallb
     let mut group = c.benchmark_group(format!("gemm_{ty}"));
     for case in cases {
         let Case { m, n, k, ta, .. } = *case;
-        let a: Matrix<T> =
-            if ta { Matrix::random_normal(k, m, 0.0, 1.0, &mut rng) } else { Matrix::random_normal(m, k, 0.0, 1.0, &mut rng) };
+        let a: Matrix<T> = if ta {
+            Matrix::random_normal(k, m, 0.0, 1.0, &mut rng)
+        } else {
+            Matrix::random_normal(m, k, 0.0, 1.0, &mut rng)
+        };
         let b: Matrix<T> = Matrix::random_normal(k, n, 0.0, 1.0, &mut rng);
         let mut out = vec![T::zero(); m * n];
         group.throughput(Throughput::Elements((2 * m * n * k) as u64));

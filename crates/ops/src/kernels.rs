@@ -21,10 +21,11 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use crate::scalar::{Scalar, Strided};
 
 /// Products with fewer than this many multiply-adds (`m·n·k`) use
-/// [`gemm_fallback`] even for `f32`/`f64`: below it the tuned kernel's packing
-/// overhead dominates (measured: at `8×8·8` the portable loop is faster, at
-/// `16×16·16` the tuned kernel already wins).
-pub const SMALL_GEMM_FLOPS: usize = 2048;
+/// [`gemm_fallback`] even for `f32`/`f64`: below it the tuned kernel's set-up
+/// (dispatch, packing) dominates. Measured with `benches/gemm.rs` (single thread):
+/// at `4×4·4` the portable loop is 5–7× faster, at `8×8·8` (512) the two are within
+/// noise of each other, from `12×12·12` on the tuned kernel wins.
+pub const SMALL_GEMM_FLOPS: usize = 512;
 
 static NUM_THREADS: AtomicUsize = AtomicUsize::new(1);
 
