@@ -411,8 +411,8 @@ mod tests {
         // n = 3 > m = 2: reverse sweeps over the dual recording.
         let f = dual_vector_fn(|x| vec![x[0] * x[1].exp(), x[2].sin() * x[0]]);
         let x = [0.5, -0.25, 1.5];
-        let rev = jacobian(&f, &x);
-        let fwd = jacfwd(&f, &x);
+        let rev = jacobian(f, &x);
+        let fwd = jacfwd(f, &x);
         assert!(rev.max_abs_diff(&fwd) <= 1e-15, "{rev:?} vs {fwd:?}");
         // n = 1 < m = 2: forward only.
         let j = jacobian(|t| vec![t[0].exp(), t[0].tanh()], &[0.0]);

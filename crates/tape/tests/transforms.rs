@@ -124,14 +124,14 @@ fn jacobian_picks_reverse_for_wide_and_forward_for_tall_maps() {
     // Wide: 5 inputs, 2 outputs (reverse path). Tall: 2 inputs, 5 outputs (forward).
     let wide = dual_vector_fn(|v| vec![v.iter().copied().sum::<Var<'_, Dual<f64>>>().tanh(), v[0] * v[4]]);
     let x = [0.1, 0.2, -0.3, 0.4, 0.5];
-    let got = jacobian(&wide, &x);
-    let want = jacfwd(&wide, &x);
+    let got = jacobian(wide, &x);
+    let want = jacfwd(wide, &x);
     assert_mat_close(&got, &want, 1e-15, "wide");
     assert_eq!(got.shape(), (2, 5));
 
     let tall = dual_vector_fn(|v| (1..=5).map(|k| (v[0] * k as f64).sin() * v[1]).collect());
     let x = [0.3, -1.1];
-    let got = jacobian(&tall, &x);
+    let got = jacobian(tall, &x);
     let want = jacrev(|v| (1..=5).map(|k| (v[0] * k as f64).sin() * v[1]).collect(), &x);
     assert_mat_close(&got, &want, 1e-15, "tall");
     assert_eq!(got.shape(), (5, 2));
@@ -158,10 +158,10 @@ fn hessian_of_a_quadratic_is_its_matrix() {
         s
     });
     for x in [[0.0; 4], [1.0, -1.0, 2.0, 0.5], [-3.0, 7.0, 0.1, 100.0]] {
-        let h = hessian(&quad, &x);
+        let h = hessian(quad, &x);
         assert!(h.max_abs_diff(&a) <= 1e-12, "H = {h:?}, A = {a:?}");
         // The gradient from the same recording is Ax − b.
-        let (g, _) = grad_and_hvp(&quad, &x, &[0.0; 4]);
+        let (g, _) = grad_and_hvp(quad, &x, &[0.0; 4]);
         let want: Vec<f64> = mat_vec(&a, &x).iter().zip(&b).map(|(ax, bi)| ax - bi).collect();
         assert_vec_close(&g, &want, 1e-14, "∇f");
     }
@@ -172,7 +172,7 @@ fn hessian_of_a_cubic_with_a_saddle() {
     // f = x³ − 3xy + y³, H = [[6x, −3], [−3, 6y]].
     let f = dual_scalar_fn(|v| v[0].powi(3) - v[0] * v[1] * 3.0 + v[1].powi(3));
     for &(x, y) in &[(1.0, 1.0), (0.0, 0.0), (-0.5, 2.5)] {
-        let h = hessian(&f, &[x, y]);
+        let h = hessian(f, &[x, y]);
         assert_eq!(h.as_slice(), &[6.0 * x, -3.0, -3.0, 6.0 * y], "at ({x}, {y})");
     }
 }
@@ -239,9 +239,12 @@ fn mixed<T: Real>(v: &[T]) -> T {
         + v[0].powi(-2)
 }
 
+/// A scalar function on second-order dual numbers.
+type HyperDualFn = fn(&[Dual<Dual<f64>>]) -> Dual<Dual<f64>>;
+
 /// The Hessian by forward-over-forward (`Dual<Dual<f64>>`, seeded along `eᵢ`
 /// inside and `eⱼ` outside): an engine that shares no code with the tape.
-fn hessian_forward_over_forward(f: fn(&[Dual<Dual<f64>>]) -> Dual<Dual<f64>>, x: &[f64]) -> Matrix<f64> {
+fn hessian_forward_over_forward(f: HyperDualFn, x: &[f64]) -> Matrix<f64> {
     let n = x.len();
     Matrix::from_fn(n, n, |i, j| {
         let seeded: Vec<_> = (0..n)
@@ -345,13 +348,13 @@ fn model<T: Real>(x: &[T]) -> T {
 fn one_generic_model_gives_the_same_value_and_gradient_on_every_number_type() {
     let x: Vec<f64> = (0..8).map(|i| 0.2 * i as f64 - 0.6).collect();
     let plain = model(&x);
-    let forward = wengert_dual::gradient(|v| model(v), &x);
+    let forward = wengert_dual::gradient(model, &x);
     let forward_value = model(&x.iter().map(|&xi| Dual::constant(xi)).collect::<Vec<_>>()).re;
     let (reverse_value, reverse) = value_and_grad(|v| model(v), &x);
     assert!(close(forward_value, plain, 1e-12) && close(reverse_value, plain, 1e-12));
     assert_vec_close(&forward, &reverse, 1e-12, "forward vs reverse");
     // And forward-over-reverse gives the same gradient in its real parts.
-    let (g, _) = grad_and_hvp(|v| model(v), &x, &vec![1.0; 8]);
+    let (g, _) = grad_and_hvp(|v| model(v), &x, &[1.0; 8]);
     assert_vec_close(&g, &reverse, 1e-12, "dual tape vs f64 tape");
 }
 
@@ -427,8 +430,8 @@ fn logdet_gram<'t, T: Scalar>(x: &[Var<'t, T>]) -> Var<'t, T> {
 #[test]
 fn hessian_of_logdet_of_a_gram_matrix_matches_finite_differences() {
     let x: Vec<f64> = (0..12).map(|i| ((i as f64) * 0.9).cos() * 1.2).collect();
-    let h = hessian(|v| logdet_gram(v), &x);
-    let num = numerical_hessian(eval_on_f64(|v| logdet_gram(v)), &x);
+    let h = hessian(logdet_gram, &x);
+    let num = numerical_hessian(eval_on_f64(logdet_gram), &x);
     assert_mat_close(&h, &num, 1e-5, "logdet Hessian");
     assert_mat_close(&h, &h.transpose(), 1e-13, "logdet Hessian symmetry");
     // The gradient of logdet(XᵀX + I) is 2X(XᵀX + I)⁻¹.
@@ -437,7 +440,7 @@ fn hessian_of_logdet_of_a_gram_matrix_matches_finite_differences() {
     let a = Matrix::from_fn(3, 3, |i, j| gram[(i, j)] + if i == j { 1.0 } else { 0.0 });
     let inv = wengert_ops::linalg::inverse(&a).expect("XᵀX + I is invertible");
     let want: Vec<f64> = xm.matmul(&inv).as_slice().iter().map(|g| 2.0 * g).collect();
-    let (g, _) = grad_and_hvp(|v| logdet_gram(v), &x, &[0.0; 12]);
+    let (g, _) = grad_and_hvp(logdet_gram, &x, &[0.0; 12]);
     assert_vec_close(&g, &want, 1e-13, "∇ logdet");
 }
 
@@ -452,14 +455,14 @@ fn forward_and_reverse_jacobians_agree_through_matrix_ops() {
         vec![y.at(0, 0), y.at(1, 0)]
     });
     let x = [0.3, -0.2, 0.1];
-    let fwd = jacfwd(&f, &x);
-    let auto = jacobian(&f, &x);
+    let fwd = jacfwd(f, &x);
+    let auto = jacobian(f, &x);
     let hand = Matrix::from_fn(2, 3, |i, j| {
         let z: f64 = (0..3).map(|k| w[(i, k)] * x[k]).sum();
         (1.0 - z.tanh().powi(2)) * w[(i, j)]
     });
     assert_mat_close(&fwd, &hand, 1e-15, "jacfwd through matmul");
     assert_mat_close(&auto, &hand, 1e-15, "jacobian through matmul");
-    let (_, jv) = jvp(&f, &x, &[1.0, 1.0, 1.0]);
+    let (_, jv) = jvp(f, &x, &[1.0, 1.0, 1.0]);
     assert_vec_close(&jv, &mat_vec(&hand, &[1.0, 1.0, 1.0]), 1e-15, "jvp through matmul");
 }
