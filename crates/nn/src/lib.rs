@@ -1,2 +1,4 @@
 //! # wengert-nn
 #![warn(missing_docs)]
+
+pub mod data;

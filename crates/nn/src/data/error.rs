@@ -1,0 +1,317 @@
+//! [`DataError`]: what went wrong while loading or preparing data, and where.
+//!
+//! Why so much detail: a data file that fails to load is usually fixed by hand,
+//! so the message must point at the spot — the file, and the line and column of
+//! a CSV or the byte offset of an IDX file — and say what was expected there.
+
+use std::fmt;
+use std::io;
+use std::path::PathBuf;
+
+/// The error type of every loader and preprocessing step in [`crate::data`].
+///
+/// Its [`Display`](fmt::Display) output is meant to be shown to a person as is:
+///
+/// ```
+/// use wengert_nn::data::parse_csv;
+/// let err = parse_csv("a,b,label\n1,2,0\n3,x,1\n", "toy.csv").unwrap_err();
+/// assert_eq!(err.to_string(), "toy.csv, line 3, column 2 (`b`): `x` is not a number");
+/// ```
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum DataError {
+    /// Reading a file failed (missing file, permissions, …).
+    Io {
+        /// The file that could not be read.
+        path: PathBuf,
+        /// The underlying error.
+        source: io::Error,
+    },
+    /// A gzip-compressed file could not be decompressed (corrupt or cut short).
+    Decompress {
+        /// The compressed file.
+        path: PathBuf,
+        /// The error the decoder reported.
+        source: io::Error,
+    },
+    /// A CSV file is malformed at a given spot.
+    Csv {
+        /// The file (or the name given to [`parse_csv`](crate::data::parse_csv)).
+        path: PathBuf,
+        /// 1-based line number.
+        line: usize,
+        /// 1-based column number, counted in fields (the first field is column 1).
+        column: usize,
+        /// The header name of that column, when the header has one there.
+        column_name: Option<String>,
+        /// What is wrong.
+        kind: CsvErrorKind,
+    },
+    /// An IDX file is malformed.
+    Idx {
+        /// The file.
+        path: PathBuf,
+        /// Byte offset of the problem in the IDX data (after gzip decompression
+        /// when `compressed` is true).
+        offset: u64,
+        /// Whether the file was gzip-compressed.
+        compressed: bool,
+        /// What is wrong.
+        kind: IdxErrorKind,
+    },
+    /// An image file and its label file hold different numbers of examples.
+    CountMismatch {
+        /// The image file.
+        images: PathBuf,
+        /// The label file.
+        labels: PathBuf,
+        /// Number of images in `images`.
+        n_images: usize,
+        /// Number of labels in `labels`.
+        n_labels: usize,
+    },
+    /// A target was asked for as a class label but is not a non-negative integer.
+    NotClassLabel {
+        /// 0-based index of the example.
+        index: usize,
+        /// Its target value.
+        value: f64,
+    },
+    /// [`load_bundled`](crate::data::load_bundled) was given a name it does not know.
+    UnknownDataset {
+        /// The name given.
+        name: String,
+    },
+    /// An argument is out of range or does not fit the data (a test fraction
+    /// outside `(0, 1)`, a batch size of 0, a feature count that differs from the
+    /// one a [`Standardizer`](crate::data::Standardizer) was fit on, …).
+    InvalidArgument {
+        /// What is wrong, in words.
+        message: String,
+    },
+}
+
+/// What is wrong in a CSV file (see [`DataError::Csv`] for where).
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum CsvErrorKind {
+    /// The file has no non-blank line at all.
+    EmptyFile,
+    /// The first line is all numbers: the loader needs a header of column names.
+    NoHeader,
+    /// The header is there but no data row follows it.
+    NoData,
+    /// The header has fewer than two columns (at least one feature plus the
+    /// target in the last column are needed).
+    TooFewColumns {
+        /// Columns found in the header.
+        found: usize,
+    },
+    /// A field is empty (for example `1,,3`), in the header or in a data row.
+    MissingField,
+    /// A field does not parse as a number.
+    NotANumber {
+        /// The offending text.
+        text: String,
+    },
+    /// A field parses as a number but is NaN or infinite.
+    NotFinite {
+        /// The offending text.
+        text: String,
+    },
+    /// A row has a different number of fields than the header.
+    RaggedRow {
+        /// Fields in the header.
+        expected: usize,
+        /// Fields in this row.
+        found: usize,
+    },
+    /// A field contains a double quote; quoted fields are not supported.
+    QuotedField {
+        /// The offending field text.
+        text: String,
+    },
+    /// The line is not valid UTF-8.
+    InvalidUtf8,
+}
+
+/// What is wrong in an IDX file (see [`DataError::Idx`] for where).
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum IdxErrorKind {
+    /// The magic number is not the one expected for this kind of file.
+    BadMagic {
+        /// The magic number wanted (`0x00000803` images, `0x00000801` labels).
+        expected: u32,
+        /// The first four bytes of the file, big-endian.
+        found: u32,
+    },
+    /// The file ends inside the header.
+    TruncatedHeader {
+        /// Bytes the header needs.
+        needed: u64,
+        /// Bytes in the file.
+        found: u64,
+    },
+    /// The sizes in the header do not match the number of data bytes.
+    SizeMismatch {
+        /// The dimension sizes from the header.
+        dims: Vec<u32>,
+        /// Total file length the header implies (header + data).
+        expected_len: u64,
+        /// Actual length.
+        actual_len: u64,
+    },
+}
+
+impl DataError {
+    /// Shorthand for [`DataError::InvalidArgument`].
+    pub(crate) fn invalid(message: impl Into<String>) -> Self {
+        DataError::InvalidArgument { message: message.into() }
+    }
+}
+
+/// Describes an IDX magic number in words, for error messages.
+fn describe_magic(magic: u32) -> String {
+    let [z0, z1, ty, dims] = magic.to_be_bytes();
+    if z0 != 0 || z1 != 0 {
+        return "not an IDX file".to_string();
+    }
+    let ty = match ty {
+        0x08 => "unsigned byte",
+        0x09 => "signed byte",
+        0x0B => "i16",
+        0x0C => "i32",
+        0x0D => "f32",
+        0x0E => "f64",
+        _ => return "IDX with an unknown element type".to_string(),
+    };
+    let what = match (ty, dims) {
+        ("unsigned byte", 3) => ": images",
+        ("unsigned byte", 1) => ": labels",
+        _ => "",
+    };
+    format!("IDX {ty}, {dims} dimension{}{what}", if dims == 1 { "" } else { "s" })
+}
+
+impl fmt::Display for CsvErrorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            CsvErrorKind::EmptyFile => write!(f, "the file is empty (expected a header row of column names)"),
+            CsvErrorKind::NoHeader => {
+                write!(f, "no header: the first line is all numbers, but a header row of column names is expected")
+            }
+            CsvErrorKind::NoData => write!(f, "the header is not followed by any data row"),
+            CsvErrorKind::TooFewColumns { found } => write!(
+                f,
+                "the header has {found} column{}; at least 2 are needed (features, then the target last)",
+                if *found == 1 { "" } else { "s" }
+            ),
+            CsvErrorKind::MissingField => write!(f, "missing field (the value is empty)"),
+            CsvErrorKind::NotANumber { text } => write!(f, "`{text}` is not a number"),
+            CsvErrorKind::NotFinite { text } => write!(f, "`{text}` is not a finite number"),
+            CsvErrorKind::RaggedRow { expected, found } => {
+                write!(f, "ragged row: it has {found} fields but the header has {expected}")
+            }
+            CsvErrorKind::QuotedField { text } => {
+                write!(f, "quoted fields are not supported (found `{text}`)")
+            }
+            CsvErrorKind::InvalidUtf8 => write!(f, "the line is not valid UTF-8"),
+        }
+    }
+}
+
+impl fmt::Display for IdxErrorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            IdxErrorKind::BadMagic { expected, found } => write!(
+                f,
+                "bad magic number: expected 0x{expected:08x} ({}), found 0x{found:08x} ({})",
+                describe_magic(*expected),
+                describe_magic(*found)
+            ),
+            IdxErrorKind::TruncatedHeader { needed, found } => {
+                write!(f, "file truncated inside the header: the header needs {needed} bytes, the file has {found}")
+            }
+            IdxErrorKind::SizeMismatch { dims, expected_len, actual_len } => {
+                let dims: Vec<String> = dims.iter().map(u32::to_string).collect();
+                let how = if actual_len < expected_len { "file truncated" } else { "trailing bytes after the data" };
+                write!(
+                    f,
+                    "{how}: the header sizes {} imply {expected_len} bytes in total, but the file has {actual_len}",
+                    dims.join("×")
+                )
+            }
+        }
+    }
+}
+
+impl fmt::Display for DataError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            DataError::Io { path, source } => write!(f, "cannot read {}: {source}", path.display()),
+            DataError::Decompress { path, source } => {
+                write!(f, "{}: gzip decompression failed: {source}", path.display())
+            }
+            DataError::Csv { path, line, column, column_name, kind } => {
+                write!(f, "{}, line {line}, column {column}", path.display())?;
+                if let Some(name) = column_name {
+                    write!(f, " (`{name}`)")?;
+                }
+                write!(f, ": {kind}")
+            }
+            DataError::Idx { path, offset, compressed, kind } => {
+                let after = if *compressed { " of the decompressed data" } else { "" };
+                write!(f, "{}, byte offset {offset}{after}: {kind}", path.display())
+            }
+            DataError::CountMismatch { images, labels, n_images, n_labels } => write!(
+                f,
+                "image/label count mismatch: {} holds {n_images} images but {} holds {n_labels} labels",
+                images.display(),
+                labels.display()
+            ),
+            DataError::NotClassLabel { index, value } => write!(
+                f,
+                "target {value} of example {index} (0-based) is not a class label: \
+                 class labels must be non-negative integers"
+            ),
+            DataError::UnknownDataset { name } => {
+                let valid: Vec<&str> = crate::data::BundledName::ALL.iter().map(|n| n.name()).collect();
+                write!(f, "unknown bundled dataset `{name}`; valid names are: {}", valid.join(", "))
+            }
+            DataError::InvalidArgument { message } => write!(f, "invalid argument: {message}"),
+        }
+    }
+}
+
+impl std::error::Error for DataError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            DataError::Io { source, .. } | DataError::Decompress { source, .. } => Some(source),
+            _ => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn magic_numbers_are_described() {
+        assert_eq!(describe_magic(0x0000_0803), "IDX unsigned byte, 3 dimensions: images");
+        assert_eq!(describe_magic(0x0000_0801), "IDX unsigned byte, 1 dimension: labels");
+        assert_eq!(describe_magic(0x1f8b_0800), "not an IDX file");
+        assert_eq!(describe_magic(0x0000_0D02), "IDX f32, 2 dimensions");
+    }
+
+    #[test]
+    fn io_errors_name_the_path_and_keep_the_source() {
+        let err = DataError::Io {
+            path: PathBuf::from("/nowhere/x.csv"),
+            source: io::Error::new(io::ErrorKind::NotFound, "gone"),
+        };
+        assert_eq!(err.to_string(), "cannot read /nowhere/x.csv: gone");
+        assert!(std::error::Error::source(&err).is_some());
+    }
+}
