@@ -23,7 +23,7 @@ use crate::scalar::{Scalar, Strided};
 /// Products with fewer than this many multiply-adds (`m·n·k`) use
 /// [`gemm_fallback`] even for `f32`/`f64`: below it the tuned kernel's set-up
 /// (dispatch, packing) dominates. Measured with `benches/gemm.rs` (single thread):
-/// at `4×4·4` the portable loop is 5–7× faster, at `8×8·8` (512) the two are within
+/// at `4×4·4` the portable loop is 4–7× faster, at `8×8·8` (512) the two are within
 /// noise of each other, from `12×12·12` on the tuned kernel wins.
 pub const SMALL_GEMM_FLOPS: usize = 512;
 
