@@ -1,1 +1,41 @@
-//! wengert
+//! # wengert
+//!
+//! Reverse-mode automatic differentiation with a tape, in Rust: write a model as
+//! an ordinary closure over tape variables, call `backward()` once, read every
+//! gradient. The same model code, written against [`Real`](prelude::Real), runs
+//! on plain floats and on dual numbers (forward mode) too.
+//!
+//! This crate re-exports the workspace:
+//!
+//! | crate | job |
+//! |---|---|
+//! | [`ops`] | `Scalar`/`Real` traits, `Matrix`, kernels, local derivative rules |
+//! | [`dual`] | forward mode: `Dual`, `DualVec` |
+//! | [`tape`] | the tape, `Var`, `MatVar`, `Gradients`, transforms, gradient checking |
+//! | [`optim`] | optimizers, schedules, clipping, second-order and constrained methods |
+//! | [`nn`] | data loading, layers, models, training loop, checkpoints |
+//!
+//! ```
+//! use wengert::prelude::*;
+//! let tape = Tape::new();
+//! let (x, y) = (tape.var(1.0), tape.var(2.0));
+//! let f = (x + y) * x.sigmoid();
+//! let g = tape.backward(f);
+//! println!("df/dx = {}, df/dy = {}", g[x], g[y]);
+//! ```
+
+pub use wengert_dual as dual;
+pub use wengert_nn as nn;
+pub use wengert_ops as ops;
+pub use wengert_optim as optim;
+pub use wengert_tape as tape;
+
+/// Everything a model needs, in one `use wengert::prelude::*;`.
+pub mod prelude {
+    pub use wengert_dual::{Dual, DualVec};
+    pub use wengert_ops::{MatOp, Matrix, Real, Scalar};
+    pub use wengert_tape::{
+        check_gradient, grad, gradcheck, jacrev, numerical_gradient, numerical_hessian, scalar_fn, value_and_grad,
+        vector_fn, vjp, GradCheck, Gradients, MatVar, Tape, Var,
+    };
+}

@@ -9,7 +9,7 @@ use smallvec::SmallVec;
 use wengert_ops::{Matrix, Scalar};
 
 use crate::gradients::Gradients;
-use crate::tape::{Event, Inner, ScalarNode};
+use crate::tape::{Event, Inner, ScalarNode, Tape};
 
 /// Propagates adjoints through scalar nodes `lo..hi`, last to first.
 #[inline]
@@ -26,7 +26,7 @@ fn scalar_sweep<T: Scalar>(nodes: &[ScalarNode<T>], adj: &mut [T], lo: usize, hi
 
 /// Runs the sweep over everything recorded before scalar position `end`, with
 /// the seeds already written into `grads`.
-pub(crate) fn run<T: Scalar>(inner: &Inner<T>, grads: &mut Gradients<T>, end: usize) {
+pub(crate) fn run<T: Scalar>(tape: &Tape<T>, inner: &Inner<T>, grads: &mut Gradients<T>, end: usize) {
     let mut cur = end;
     for timed in inner.events.iter().rev() {
         let pos = timed.pos as usize;
@@ -34,7 +34,7 @@ pub(crate) fn run<T: Scalar>(inner: &Inner<T>, grads: &mut Gradients<T>, end: us
             // Recorded after every seeded output: cannot contribute.
             continue;
         }
-        scalar_sweep(&inner.nodes, &mut grads.adj, pos, cur);
+        tape.with_nodes(|nodes| scalar_sweep(nodes, &mut grads.adj, pos, cur));
         cur = pos;
         match timed.event {
             Event::MatOp(k) => mat_op_vjp(inner, grads, k as usize),
@@ -58,7 +58,7 @@ pub(crate) fn run<T: Scalar>(inner: &Inner<T>, grads: &mut Gradients<T>, end: us
             }
         }
     }
-    scalar_sweep(&inner.nodes, &mut grads.adj, 0, cur);
+    tape.with_nodes(|nodes| scalar_sweep(nodes, &mut grads.adj, 0, cur));
     // The sink collects contributions of unused slots; it is nobody's gradient.
     if let Some(sink) = grads.adj.first_mut() {
         *sink = T::zero();

@@ -34,7 +34,7 @@
 //! let y = x * 2.0;
 //! ```
 
-use std::cell::RefCell;
+use std::cell::{RefCell, UnsafeCell};
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use smallvec::SmallVec;
@@ -104,7 +104,6 @@ pub(crate) struct Timed {
 }
 
 pub(crate) struct Inner<T: Scalar> {
-    pub(crate) nodes: Vec<ScalarNode<T>>,
     pub(crate) mats: Vec<MatNode<T>>,
     pub(crate) events: Vec<Timed>,
     pub(crate) scalar_refs: Vec<u32>,
@@ -138,6 +137,12 @@ pub(crate) fn take_from_pool<T: Scalar>(pool: &mut Vec<Matrix<T>>, rows: usize, 
     Matrix::zeros(rows, cols)
 }
 
+#[cold]
+#[inline(never)]
+fn too_many_nodes() -> ! {
+    panic!("Tape: more than 2^32 scalar nodes recorded")
+}
+
 static NEXT_TAPE_ID: AtomicU64 = AtomicU64::new(1);
 
 /// A recording of a computation, for reverse-mode differentiation.
@@ -161,6 +166,14 @@ static NEXT_TAPE_ID: AtomicU64 = AtomicU64::new(1);
 /// every allocation: after the first step, recording scalar ops allocates nothing.
 pub struct Tape<T: Scalar = f64> {
     id: u64,
+    /// The scalar nodes. Not in the `RefCell` with the rest: recording a scalar
+    /// op is the hottest path of the crate, and a borrow flag per push costs a
+    /// measurable share of it. Access goes only through [`Tape::push`],
+    /// [`Tape::scalar_len`], [`Tape::with_nodes`] and `clear` — see the safety
+    /// argument on `push`.
+    nodes: UnsafeCell<Vec<ScalarNode<T>>>,
+    /// Everything else (matrix nodes, events, pools): touched once per matrix
+    /// op, so a checked borrow is cheap enough.
     pub(crate) inner: RefCell<Inner<T>>,
 }
 
@@ -175,7 +188,7 @@ impl<T: Scalar> std::fmt::Debug for Tape<T> {
         let inner = self.inner.borrow();
         f.debug_struct("Tape")
             .field("id", &self.id)
-            .field("scalar_nodes", &inner.nodes.len())
+            .field("scalar_nodes", &self.scalar_len())
             .field("matrix_nodes", &inner.mats.len())
             .finish()
     }
@@ -193,8 +206,8 @@ impl<T: Scalar> Tape<T> {
         nodes.push(ScalarNode { parents: [SINK; 2], partials: [T::zero(); 2] });
         Tape {
             id: NEXT_TAPE_ID.fetch_add(1, Ordering::Relaxed),
+            nodes: UnsafeCell::new(nodes),
             inner: RefCell::new(Inner {
-                nodes,
                 mats: Vec::new(),
                 events: Vec::new(),
                 scalar_refs: Vec::new(),
@@ -221,8 +234,8 @@ impl<T: Scalar> Tape<T> {
     /// Takes `&mut self`: no [`Var`] or [`MatVar`] of the old recording can be
     /// alive (the borrow checker enforces it).
     pub fn clear(&mut self) {
+        self.nodes.get_mut().truncate(1);
         let inner = self.inner.get_mut();
-        inner.nodes.truncate(1);
         inner.events.clear();
         inner.scalar_refs.clear();
         inner.generation += 1;
@@ -240,13 +253,12 @@ impl<T: Scalar> Tape<T> {
 
     /// Number of scalar nodes recorded (including the sink).
     pub fn len(&self) -> usize {
-        self.inner.borrow().nodes.len()
+        self.scalar_len()
     }
 
     /// Whether nothing has been recorded yet.
     pub fn is_empty(&self) -> bool {
-        let inner = self.inner.borrow();
-        inner.nodes.len() == 1 && inner.mats.is_empty()
+        self.scalar_len() == 1 && self.inner.borrow().mats.is_empty()
     }
 
     /// Number of matrix nodes recorded.
@@ -263,13 +275,44 @@ impl<T: Scalar> Tape<T> {
     // ----- scalar recording -------------------------------------------------
 
     /// Appends a scalar node and returns its index.
-    #[inline]
+    ///
+    /// Every parent index must be a node of this recording (`< scalar_len()`);
+    /// callers pass indices of live [`Var`]s of this tape or [`SINK`].
+    #[inline(always)]
     pub(crate) fn push(&self, parents: [u32; 2], partials: [T; 2]) -> u32 {
-        let mut inner = self.inner.borrow_mut();
-        let idx = inner.nodes.len();
-        let idx = u32::try_from(idx).expect("Tape: more than 2^32 scalar nodes recorded");
-        inner.nodes.push(ScalarNode { parents, partials });
-        idx
+        // SAFETY: `Tape` holds an `UnsafeCell`, so it is `!Sync`: only the
+        // current thread can reach `self.nodes`. References into it are created
+        // only here, in `scalar_len` and in `with_nodes`, each living only for the
+        // duration of that call, and none of those calls runs code that could
+        // re-enter the tape: here only `Vec::push` runs, in `scalar_len` nothing,
+        // and `with_nodes` is crate-private and only ever given the scalar sweep
+        // loop, which records nothing. (`clear` uses `get_mut` on `&mut self`.)
+        // So this `&mut` is the only reference to the vector while it lives.
+        let nodes = unsafe { &mut *self.nodes.get() };
+        let idx = nodes.len();
+        if idx > u32::MAX as usize {
+            too_many_nodes();
+        }
+        nodes.push(ScalarNode { parents, partials });
+        idx as u32
+    }
+
+    /// Number of scalar nodes recorded, including the sink.
+    #[inline(always)]
+    pub(crate) fn scalar_len(&self) -> usize {
+        // SAFETY: a shared reference for the duration of one `len()` call; no
+        // `&mut` can be alive at the same time (see `push`).
+        unsafe { (*self.nodes.get()).len() }
+    }
+
+    /// Runs `f` on the scalar nodes. `f` must not record on this tape (every
+    /// caller passes the sweep loop, which only reads nodes and writes adjoints).
+    pub(crate) fn with_nodes<R>(&self, f: impl FnOnce(&[ScalarNode<T>]) -> R) -> R {
+        // SAFETY: a shared reference that lives for the call of `f`; `f` is
+        // crate-internal code that never records (the contract above), so no
+        // `push` can create a `&mut` while it lives. See `push`.
+        let nodes = unsafe { &*self.nodes.get() };
+        f(nodes)
     }
 
     /// A new input variable (a leaf whose gradient [`backward`](Tape::backward)
@@ -368,7 +411,7 @@ impl<T: Scalar> Tape<T> {
             if tracked { (Some(op), inputs.iter().map(|m| m.idx).collect()) } else { (None, SmallVec::new()) };
         let idx = self.push_mat(inner, MatNode { value, tracked, op, inputs: input_idx });
         if tracked {
-            let pos = inner.nodes.len() as u32;
+            let pos = self.scalar_len() as u32;
             inner.events.push(Timed { pos, event: Event::MatOp(idx) });
         }
         MatVar::new(self, idx, shape, tracked)
@@ -383,7 +426,7 @@ impl<T: Scalar> Tape<T> {
         }
         let s = self.push([SINK; 2], [T::zero(); 2]);
         let mut inner = self.inner.borrow_mut();
-        let pos = inner.nodes.len() as u32;
+        let pos = self.scalar_len() as u32;
         inner.events.push(Timed { pos, event: Event::ToScalar { mat: m.idx, scalar: s } });
         Var::tracked(self, s, value)
     }
@@ -408,7 +451,7 @@ impl<T: Scalar> Tape<T> {
         if tracked {
             let start = inner.scalar_refs.len() as u32;
             inner.scalar_refs.extend(vars.iter().map(|v| v.idx));
-            let pos = inner.nodes.len() as u32;
+            let pos = self.scalar_len() as u32;
             inner.events.push(Timed { pos, event: Event::FromScalars { mat: idx, start, len: vars.len() as u32 } });
         }
         MatVar::new(self, idx, (rows, cols), tracked)
@@ -488,7 +531,7 @@ impl<T: Scalar> Tape<T> {
 
     fn sweep(&self, seeds: &[(Var<'_, T>, T)], mat_seeds: &[(MatVar<'_, T>, &Matrix<T>)], grads: &mut Gradients<T>) {
         let inner = self.inner.borrow();
-        grads.reset(self.id, inner.generation, inner.nodes.len(), inner.mats.len());
+        grads.reset(self.id, inner.generation, self.scalar_len(), inner.mats.len());
         let mut end = 1usize; // one past the highest scalar node that can matter
         for &(v, s) in seeds {
             if let Some(t) = v.tape {
@@ -505,9 +548,9 @@ impl<T: Scalar> Tape<T> {
                 for (g, &s) in g.iter_mut().zip(s.as_slice()) {
                     *g += s;
                 }
-                end = inner.nodes.len();
+                end = self.scalar_len();
             }
         }
-        crate::sweep::run(&inner, grads, end);
+        crate::sweep::run(self, &inner, grads, end);
     }
 }

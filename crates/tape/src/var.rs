@@ -35,46 +35,46 @@ pub struct Var<'t, T: Scalar = f64> {
 }
 
 impl<'t, T: Scalar> Var<'t, T> {
-    #[inline]
+    #[inline(always)]
     pub(crate) fn tracked(tape: &'t Tape<T>, idx: u32, val: T) -> Self {
         Var { tape: Some(tape), idx, val }
     }
 
     /// An untracked constant: takes part in arithmetic, has no node and no
     /// gradient.
-    #[inline]
+    #[inline(always)]
     pub fn constant(value: T) -> Self {
         Var { tape: None, idx: SINK, val: value }
     }
 
     /// The value, as the tape's element type.
-    #[inline]
+    #[inline(always)]
     pub fn primal(&self) -> T {
         self.val
     }
 
     /// Whether this variable is recorded on a tape (false for constants and
     /// detached values).
-    #[inline]
+    #[inline(always)]
     pub fn is_tracked(&self) -> bool {
         self.tape.is_some()
     }
 
     /// The tape this variable is recorded on, if any.
-    #[inline]
+    #[inline(always)]
     pub fn tape(&self) -> Option<&'t Tape<T>> {
         self.tape
     }
 
     /// The same value with the gradient stopped: the result is a constant, so
     /// nothing flows back through it (`stop_gradient` in other frameworks).
-    #[inline]
+    #[inline(always)]
     pub fn detach(self) -> Self {
         Var::constant(self.val)
     }
 
     /// Records a unary op with local partial `d`.
-    #[inline]
+    #[inline(always)]
     fn unary(self, val: T, d: T) -> Self {
         match self.tape {
             Some(t) => Var::tracked(t, t.push([self.idx, SINK], [d, T::zero()]), val),
@@ -83,13 +83,24 @@ impl<'t, T: Scalar> Var<'t, T> {
     }
 
     /// Records a binary op with local partials `da`, `db`.
-    #[inline]
+    ///
+    /// The common case (both operands tracked on the same tape) is inlined into
+    /// the caller; constants and errors take the out-of-line path.
+    #[inline(always)]
     fn binary(self, other: Self, val: T, da: T, db: T) -> Self {
-        match (self.tape, other.tape) {
-            (Some(t), Some(u)) => {
-                assert!(std::ptr::eq(t, u), "Var: an operation mixes variables of two different tapes");
-                Var::tracked(t, t.push([self.idx, other.idx], [da, db]), val)
+        if let (Some(t), Some(u)) = (self.tape, other.tape) {
+            if std::ptr::eq(t, u) {
+                return Var::tracked(t, t.push([self.idx, other.idx], [da, db]), val);
             }
+        }
+        self.binary_slow(other, val, da, db)
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn binary_slow(self, other: Self, val: T, da: T, db: T) -> Self {
+        match (self.tape, other.tape) {
+            (Some(_), Some(_)) => panic!("Var: an operation mixes variables of two different tapes"),
             (Some(t), None) => Var::tracked(t, t.push([self.idx, SINK], [da, T::zero()]), val),
             (None, Some(u)) => Var::tracked(u, u.push([other.idx, SINK], [db, T::zero()]), val),
             (None, None) => Var::constant(val),
@@ -138,7 +149,7 @@ impl<T: Scalar> PartialOrd<f64> for Var<'_, T> {
 
 impl<T: Scalar> Add for Var<'_, T> {
     type Output = Self;
-    #[inline]
+    #[inline(always)]
     fn add(self, rhs: Self) -> Self {
         self.binary(rhs, self.val + rhs.val, T::one(), T::one())
     }
@@ -146,7 +157,7 @@ impl<T: Scalar> Add for Var<'_, T> {
 
 impl<T: Scalar> Sub for Var<'_, T> {
     type Output = Self;
-    #[inline]
+    #[inline(always)]
     fn sub(self, rhs: Self) -> Self {
         self.binary(rhs, self.val - rhs.val, T::one(), -T::one())
     }
@@ -154,7 +165,7 @@ impl<T: Scalar> Sub for Var<'_, T> {
 
 impl<T: Scalar> Mul for Var<'_, T> {
     type Output = Self;
-    #[inline]
+    #[inline(always)]
     fn mul(self, rhs: Self) -> Self {
         self.binary(rhs, self.val * rhs.val, rhs.val, self.val)
     }
@@ -162,7 +173,7 @@ impl<T: Scalar> Mul for Var<'_, T> {
 
 impl<T: Scalar> Div for Var<'_, T> {
     type Output = Self;
-    #[inline]
+    #[inline(always)]
     fn div(self, rhs: Self) -> Self {
         // The value is a true division, so it matches plain f64 code bit for bit.
         let q = self.val / rhs.val;
@@ -173,7 +184,7 @@ impl<T: Scalar> Div for Var<'_, T> {
 
 impl<T: Scalar> Neg for Var<'_, T> {
     type Output = Self;
-    #[inline]
+    #[inline(always)]
     fn neg(self) -> Self {
         self.unary(-self.val, -T::one())
     }
@@ -183,21 +194,21 @@ impl<T: Scalar> Neg for Var<'_, T> {
 // a unary node (one partial), not a binary one.
 impl<T: Scalar> Add<f64> for Var<'_, T> {
     type Output = Self;
-    #[inline]
+    #[inline(always)]
     fn add(self, c: f64) -> Self {
         self.unary(self.val + T::from_f64(c), T::one())
     }
 }
 impl<T: Scalar> Sub<f64> for Var<'_, T> {
     type Output = Self;
-    #[inline]
+    #[inline(always)]
     fn sub(self, c: f64) -> Self {
         self.unary(self.val - T::from_f64(c), T::one())
     }
 }
 impl<T: Scalar> Mul<f64> for Var<'_, T> {
     type Output = Self;
-    #[inline]
+    #[inline(always)]
     fn mul(self, c: f64) -> Self {
         let c = T::from_f64(c);
         self.unary(self.val * c, c)
@@ -205,7 +216,7 @@ impl<T: Scalar> Mul<f64> for Var<'_, T> {
 }
 impl<T: Scalar> Div<f64> for Var<'_, T> {
     type Output = Self;
-    #[inline]
+    #[inline(always)]
     fn div(self, c: f64) -> Self {
         let c = T::from_f64(c);
         self.unary(self.val / c, c.recip())
@@ -213,28 +224,28 @@ impl<T: Scalar> Div<f64> for Var<'_, T> {
 }
 impl<'t, T: Scalar> Add<Var<'t, T>> for f64 {
     type Output = Var<'t, T>;
-    #[inline]
+    #[inline(always)]
     fn add(self, x: Var<'t, T>) -> Var<'t, T> {
         x + self
     }
 }
 impl<'t, T: Scalar> Sub<Var<'t, T>> for f64 {
     type Output = Var<'t, T>;
-    #[inline]
+    #[inline(always)]
     fn sub(self, x: Var<'t, T>) -> Var<'t, T> {
         x.unary(T::from_f64(self) - x.val, -T::one())
     }
 }
 impl<'t, T: Scalar> Mul<Var<'t, T>> for f64 {
     type Output = Var<'t, T>;
-    #[inline]
+    #[inline(always)]
     fn mul(self, x: Var<'t, T>) -> Var<'t, T> {
         x * self
     }
 }
 impl<'t, T: Scalar> Div<Var<'t, T>> for f64 {
     type Output = Var<'t, T>;
-    #[inline]
+    #[inline(always)]
     fn div(self, x: Var<'t, T>) -> Var<'t, T> {
         let q = T::from_f64(self) / x.val;
         x.unary(q, -q / x.val)
@@ -244,13 +255,13 @@ impl<'t, T: Scalar> Div<Var<'t, T>> for f64 {
 macro_rules! assign_ops {
     ($($tr:ident $method:ident $op:tt),*) => {$(
         impl<T: Scalar> $tr for Var<'_, T> {
-            #[inline]
+            #[inline(always)]
             fn $method(&mut self, rhs: Self) {
                 *self = *self $op rhs;
             }
         }
         impl<T: Scalar> $tr<f64> for Var<'_, T> {
-            #[inline]
+            #[inline(always)]
             fn $method(&mut self, rhs: f64) {
                 *self = *self $op rhs;
             }
@@ -266,37 +277,37 @@ impl<T: Scalar> std::iter::Sum for Var<'_, T> {
 }
 
 impl<T: Scalar> Scalar for Var<'_, T> {
-    #[inline]
+    #[inline(always)]
     fn from_f64(x: f64) -> Self {
         Var::constant(T::from_f64(x))
     }
-    #[inline]
+    #[inline(always)]
     fn value(self) -> f64 {
         self.val.value()
     }
-    #[inline]
+    #[inline(always)]
     fn exp(self) -> Self {
         let e = self.val.exp();
         self.unary(e, e)
     }
-    #[inline]
+    #[inline(always)]
     fn ln(self) -> Self {
         self.unary(self.val.ln(), self.val.recip())
     }
-    #[inline]
+    #[inline(always)]
     fn ln_1p(self) -> Self {
         self.unary(self.val.ln_1p(), (T::one() + self.val).recip())
     }
-    #[inline]
+    #[inline(always)]
     fn exp_m1(self) -> Self {
         self.unary(self.val.exp_m1(), self.val.exp())
     }
-    #[inline]
+    #[inline(always)]
     fn sqrt(self) -> Self {
         let s = self.val.sqrt();
         self.unary(s, (s + s).recip())
     }
-    #[inline]
+    #[inline(always)]
     fn powi(self, n: i32) -> Self {
         let d = match n {
             0 => T::zero(),
@@ -304,7 +315,7 @@ impl<T: Scalar> Scalar for Var<'_, T> {
         };
         self.unary(self.val.powi(n), d)
     }
-    #[inline]
+    #[inline(always)]
     fn powf(self, p: Self) -> Self {
         let v = self.val.powf(p.val);
         // ∂/∂x = p·x^{p−1}; ∂/∂p = x^p·ln x, taken as 0 at x = 0 (its limit for
@@ -316,34 +327,34 @@ impl<T: Scalar> Scalar for Var<'_, T> {
         let dp = if self.val == T::zero() { T::zero() } else { v * self.val.ln() };
         self.binary(p, v, dx, dp)
     }
-    #[inline]
+    #[inline(always)]
     fn sin(self) -> Self {
         self.unary(self.val.sin(), self.val.cos())
     }
-    #[inline]
+    #[inline(always)]
     fn cos(self) -> Self {
         self.unary(self.val.cos(), -self.val.sin())
     }
-    #[inline]
+    #[inline(always)]
     fn tan(self) -> Self {
         let t = self.val.tan();
         self.unary(t, T::one() + t * t)
     }
-    #[inline]
+    #[inline(always)]
     fn tanh(self) -> Self {
         let t = self.val.tanh();
         self.unary(t, T::one() - t * t)
     }
-    #[inline]
+    #[inline(always)]
     fn sigmoid(self) -> Self {
         let s = self.val.sigmoid();
         self.unary(s, s * (T::one() - s))
     }
-    #[inline]
+    #[inline(always)]
     fn softplus(self) -> Self {
         self.unary(self.val.softplus(), self.val.sigmoid())
     }
-    #[inline]
+    #[inline(always)]
     fn relu(self) -> Self {
         if self.val > T::zero() {
             self.unary(self.val, T::one())
@@ -351,7 +362,7 @@ impl<T: Scalar> Scalar for Var<'_, T> {
             self.unary(T::zero(), T::zero())
         }
     }
-    #[inline]
+    #[inline(always)]
     fn abs(self) -> Self {
         let zero = T::zero();
         let d = if self.val > zero {
@@ -363,7 +374,7 @@ impl<T: Scalar> Scalar for Var<'_, T> {
         };
         self.unary(self.val.abs(), d)
     }
-    #[inline]
+    #[inline(always)]
     fn max(self, other: Self) -> Self {
         if other.val > self.val {
             other
@@ -371,7 +382,7 @@ impl<T: Scalar> Scalar for Var<'_, T> {
             self
         }
     }
-    #[inline]
+    #[inline(always)]
     fn min(self, other: Self) -> Self {
         if other.val < self.val {
             other
@@ -379,12 +390,12 @@ impl<T: Scalar> Scalar for Var<'_, T> {
             self
         }
     }
-    #[inline]
+    #[inline(always)]
     fn recip(self) -> Self {
         let inv = self.val.recip();
         self.unary(inv, -inv * inv)
     }
-    #[inline]
+    #[inline(always)]
     fn square(self) -> Self {
         self.unary(self.val * self.val, self.val + self.val)
     }
