@@ -54,7 +54,7 @@ fn seconds_per_call(mut f: impl FnMut()) -> f64 {
 
 /// Forward mode: n passes of the model on `Dual<f64>`, pass i seeding eᵢ.
 fn forward_gradient(x: &[f64]) -> Vec<f64> {
-    wengert::dual::gradient(|v| rosenbrock(v), x)
+    wengert::dual::gradient(rosenbrock, x)
 }
 
 /// Reverse mode on a reused tape (what a training loop does): record, sweep.
@@ -117,7 +117,7 @@ fn main() {
             ("-".into(), "-".into())
         };
         println!(
-            "{:>6} {:>14.6e} {:>11.1e} {:>11} {:>11} {:>11} {:>11} {:>11} {:>8.0}×",
+            "{:>6} {:>14.6e} {:>11.1e} {:>11} {:>11} {:>11} {:>11} {:>11} {:>8.1}×",
             n,
             value,
             max_rel_diff(&fwd, &rev),
