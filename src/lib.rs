@@ -35,7 +35,13 @@ pub mod prelude {
     pub use wengert_dual::{Dual, DualVec};
     pub use wengert_ops::{MatOp, Matrix, Real, Scalar};
     pub use wengert_tape::{
-        check_gradient, grad, gradcheck, jacrev, numerical_gradient, numerical_hessian, scalar_fn, value_and_grad,
+        check_gradient, directional_derivative, dual_scalar_fn, dual_vector_fn, grad, grad_and_hvp, gradcheck, hessian,
+        hvp, jacfwd, jacobian, jacrev, jvp, numerical_gradient, numerical_hessian, scalar_fn, value_and_grad,
         vector_fn, vjp, GradCheck, Gradients, MatVar, Tape, Var,
     };
 }
+
+/// The README's code blocks, compiled and run as doctests so they cannot rot.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;
