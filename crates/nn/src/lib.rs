@@ -1,4 +1,42 @@
 //! # wengert-nn
+//!
+//! Neural networks and classic models on the wengert tape, the training loop,
+//! checkpoints, and the `wengert` command line's logic.
+//!
+//! A model is plain Rust: named parameters in a [`Params`](wengert_optim::Params)
+//! and a forward pass written on tape variables ([`MatVar`](wengert_tape::MatVar)).
+//! Each training step records the parameters on a reused tape, runs the forward
+//! pass and the loss, sweeps backward once, hands the gradients (by parameter
+//! name) to any [`Optimizer`](wengert_optim::Optimizer), and clears the tape.
+//!
+//! | module | job |
+//! |---|---|
+//! | [`data`] | datasets, CSV/IDX loaders, standardization, splits, mini-batches |
+//! | [`model`] | the [`Model`] trait, [`ParamVars`], [`Objective`], [`FnModel`] |
+//! | [`layers`], [`init`] | [`Linear`], [`Activation`], He/Xavier [`Init`] |
+//! | [`models`] | [`TwoLayerNet`], [`LogisticRegression`], [`LinearRegression`], [`MatrixFactorization`] |
+//! | [`train`] | [`Trainer`](train::Trainer), evaluation, confusion matrix, early stopping |
+//! | [`checkpoint`] | safetensors save/load of a [`Params`](wengert_optim::Params) |
+//! | [`plot`] | loss curves and decision boundaries as SVG |
+//! | [`run`] | the command line: flags, per-dataset defaults, the training job |
+//!
+//! See `docs/nn.md` for a walk-through.
 #![warn(missing_docs)]
+#![forbid(unsafe_code)]
 
+pub mod checkpoint;
 pub mod data;
+pub mod error;
+pub mod init;
+pub mod layers;
+pub mod model;
+pub mod models;
+pub mod plot;
+pub mod run;
+pub mod train;
+
+pub use error::NnError;
+pub use init::Init;
+pub use layers::{Activation, Linear};
+pub use model::{argmax, FnModel, Model, Objective, ParamVars};
+pub use models::{LinearRegression, LogisticRegression, MatrixFactorization, TwoLayerNet};

@@ -1,0 +1,305 @@
+//! What a model is: named parameters, a forward pass over tape variables, and an
+//! objective that turns outputs and targets into a loss.
+//!
+//! Why this shape: a forward pass is ordinary Rust code on [`MatVar`]s, so a
+//! model is just a function (or closure) plus its [`Params`]. Each training step
+//! records the parameters on a fresh recording of one reused tape as tracked
+//! leaves ([`ParamVars::track`]), runs the function, and reads the gradients
+//! back by parameter name. The optimizer and the checkpoints see only the
+//! [`Params`], never the tape, so both work with any model.
+//!
+//! ```
+//! use wengert_nn::{FnModel, Model, Objective, ParamVars};
+//! use wengert_ops::Matrix;
+//! use wengert_optim::Params;
+//! use wengert_tape::{Gradients, Tape};
+//!
+//! // y = x·w + b as a closure over tape variables.
+//! let params = Params::new()
+//!     .with("w", Matrix::from_rows(&[[2.0], [-1.0]]))
+//!     .with("b", Matrix::from_rows(&[[0.5]]));
+//! let model = FnModel::new(params, Objective::SquaredError, |p, x| x.matmul(p.get("w")) + p.get("b"));
+//!
+//! let tape = Tape::new();
+//! let p = ParamVars::track(&tape, model.params());
+//! let x = tape.constant_matrix(&Matrix::from_rows(&[[1.0, 1.0], [2.0, 0.0]]));
+//! let y = tape.constant_matrix(&Matrix::from_rows(&[[1.0], [4.0]]));
+//! let out = model.forward(&p, x);
+//! assert_eq!(out.value().as_slice(), &[1.5, 4.5]);
+//! let loss = model.loss(&p, out, y, &[]);
+//! let mut grads = Gradients::empty();
+//! tape.backward_into(loss, 1.0, &mut grads);
+//! let mut g = Params::new();
+//! p.gradients_into(&grads, &mut g);
+//! // ∂/∂b mean((ŷ − y)²) = 2·mean(ŷ − y) = 2·0.5
+//! assert_eq!(g.get("b").unwrap().as_slice(), &[1.0]);
+//! ```
+
+use wengert_ops::{Matrix, Scalar};
+use wengert_optim::Params;
+use wengert_tape::{Gradients, MatVar, Tape, Var};
+
+/// The parameters of a model recorded on a tape, looked up by name.
+///
+/// Built once per step by [`track`](ParamVars::track) (tracked leaves: their
+/// gradients are computed) or [`constant`](ParamVars::constant) (for
+/// evaluation: no gradient buffers). Recording shares the parameters' storage:
+/// nothing is copied.
+pub struct ParamVars<'p, 't, T: Scalar> {
+    entries: Vec<(&'p str, MatVar<'t, T>)>,
+}
+
+impl<'p, 't, T: Scalar> ParamVars<'p, 't, T> {
+    /// Every parameter of `params` as a tracked leaf of `tape`, in order.
+    pub fn track(tape: &'t Tape<T>, params: &'p Params<T>) -> Self {
+        ParamVars { entries: params.iter().map(|(name, m)| (name, tape.matrix(m))).collect() }
+    }
+
+    /// Every parameter of `params` as a constant of `tape` (no gradients).
+    pub fn constant(tape: &'t Tape<T>, params: &'p Params<T>) -> Self {
+        ParamVars { entries: params.iter().map(|(name, m)| (name, tape.constant_matrix(m))).collect() }
+    }
+
+    /// The parameter called `name`.
+    ///
+    /// # Panics
+    /// If there is none: a model asking for a parameter it did not create is a
+    /// bug in the model, and the message names the parameter and lists the
+    /// known ones.
+    pub fn get(&self, name: &str) -> MatVar<'t, T> {
+        match self.entries.iter().find(|(n, _)| *n == name) {
+            Some(&(_, v)) => v,
+            None => {
+                let known: Vec<&str> = self.entries.iter().map(|(n, _)| *n).collect();
+                panic!("ParamVars::get: no parameter `{name}` (the model has: {})", known.join(", "))
+            }
+        }
+    }
+
+    /// The parameter called `name`, or `None`.
+    pub fn try_get(&self, name: &str) -> Option<MatVar<'t, T>> {
+        self.entries.iter().find(|(n, _)| *n == name).map(|&(_, v)| v)
+    }
+
+    /// `(name, variable)` pairs in parameter order.
+    pub fn iter(&self) -> impl Iterator<Item = (&'p str, MatVar<'t, T>)> + '_ {
+        self.entries.iter().copied()
+    }
+
+    /// Copies the gradient of every parameter out of `grads` into `out`, by
+    /// name. Entries of `out` that already have the right shape are overwritten
+    /// in place (no allocation in a training loop after the first step); missing
+    /// ones are created.
+    ///
+    /// Why a copy and not the shared gradient buffer: `out` is then owned by the
+    /// caller alone, so clipping it in place never triggers a copy-on-write, and
+    /// the tape's gradient buffers are free to be reused by the next sweep.
+    ///
+    /// # Panics
+    /// If the parameters were recorded as constants (they have no gradient).
+    pub fn gradients_into(&self, grads: &Gradients<T>, out: &mut Params<T>) {
+        for &(name, v) in &self.entries {
+            let g = grads.matrix(v);
+            match out.get_mut(name) {
+                Some(dst) if dst.shape() == g.shape() && !dst.is_shared() => {
+                    dst.as_mut_slice().copy_from_slice(g.as_slice());
+                }
+                _ => {
+                    out.insert(name, Matrix::from_vec(g.rows(), g.cols(), g.as_slice().to_vec()));
+                }
+            }
+        }
+    }
+
+    /// The gradients of every parameter as a new [`Params`] (see
+    /// [`gradients_into`](Self::gradients_into) to reuse buffers).
+    pub fn gradients(&self, grads: &Gradients<T>) -> Params<T> {
+        let mut out = Params::new();
+        self.gradients_into(grads, &mut out);
+        out
+    }
+}
+
+/// How a model's outputs are compared with the targets.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Objective {
+    /// `classes` logits per example, softmax cross-entropy against class labels.
+    SoftmaxCrossEntropy {
+        /// Number of classes (columns of the output).
+        classes: usize,
+    },
+    /// One logit per example, sigmoid + binary cross-entropy
+    /// ([`bce_with_logits`](MatVar::bce_with_logits)) against 0/1 targets.
+    BinaryLogistic,
+    /// Mean squared error against real targets (regression).
+    SquaredError,
+}
+
+impl Objective {
+    /// The classification objective for `classes` classes: one logit with
+    /// sigmoid when `binary_logit` is set and there are two classes, softmax
+    /// otherwise.
+    pub fn for_classes(classes: usize, binary_logit: bool) -> Self {
+        if classes == 2 && binary_logit {
+            Objective::BinaryLogistic
+        } else {
+            Objective::SoftmaxCrossEntropy { classes }
+        }
+    }
+
+    /// Number of output columns the model must produce.
+    pub fn outputs(self) -> usize {
+        match self {
+            Objective::SoftmaxCrossEntropy { classes } => classes,
+            Objective::BinaryLogistic | Objective::SquaredError => 1,
+        }
+    }
+
+    /// Number of classes (`None` for regression).
+    pub fn classes(self) -> Option<usize> {
+        match self {
+            Objective::SoftmaxCrossEntropy { classes } => Some(classes),
+            Objective::BinaryLogistic => Some(2),
+            Objective::SquaredError => None,
+        }
+    }
+
+    /// The mean loss of `outputs` against the batch: `labels` for softmax
+    /// cross-entropy, `targets` (an `n × 1` constant) otherwise.
+    pub fn loss<'t, T: Scalar>(self, outputs: MatVar<'t, T>, targets: MatVar<'t, T>, labels: &[usize]) -> Var<'t, T> {
+        match self {
+            Objective::SoftmaxCrossEntropy { .. } => outputs.softmax_cross_entropy(labels),
+            Objective::BinaryLogistic => outputs.bce_with_logits(targets),
+            Objective::SquaredError => outputs.mse(targets),
+        }
+    }
+
+    /// The predicted class of output row `row` (argmax of the logits, or
+    /// `logit > 0` for one logit); `None` for regression.
+    pub fn predict_class<T: Scalar>(self, row: &[T]) -> Option<usize> {
+        match self {
+            Objective::SoftmaxCrossEntropy { .. } => Some(argmax(row)),
+            Objective::BinaryLogistic => Some(usize::from(row[0].value() > 0.0)),
+            Objective::SquaredError => None,
+        }
+    }
+
+    /// The loss of one output row against its target, in `f64`: the negative
+    /// log-likelihood of the label for classification (stable log-sum-exp and
+    /// softplus forms), the squared error for regression.
+    pub fn example_loss<T: Scalar>(self, row: &[T], target: f64) -> f64 {
+        match self {
+            Objective::SoftmaxCrossEntropy { .. } => {
+                let max = row.iter().map(|x| x.value()).fold(f64::NEG_INFINITY, f64::max);
+                let lse = max + row.iter().map(|x| (x.value() - max).exp()).sum::<f64>().ln();
+                lse - row[target as usize].value()
+            }
+            Objective::BinaryLogistic => {
+                let z = row[0].value();
+                // ln(1 + e^{−|z|}) + max(z, 0) − y·z
+                (-z.abs()).exp().ln_1p() + z.max(0.0) - target * z
+            }
+            Objective::SquaredError => {
+                let d = row[0].value() - target;
+                d * d
+            }
+        }
+    }
+}
+
+/// Index of the largest element (the first one on ties).
+pub fn argmax<T: Scalar>(row: &[T]) -> usize {
+    let mut best = 0;
+    for (i, x) in row.iter().enumerate() {
+        if x.value() > row[best].value() {
+            best = i;
+        }
+    }
+    best
+}
+
+/// A trainable model: parameters by name, a forward pass over tape variables
+/// and an objective.
+///
+/// Implemented by the models of this crate ([`TwoLayerNet`](crate::TwoLayerNet),
+/// [`LogisticRegression`](crate::LogisticRegression),
+/// [`LinearRegression`](crate::LinearRegression)) and by [`FnModel`], which wraps
+/// any closure.
+pub trait Model<T: Scalar> {
+    /// The parameters (what optimizers update and checkpoints save).
+    fn params(&self) -> &Params<T>;
+
+    /// The parameters, for an optimizer step or loading a checkpoint.
+    fn params_mut(&mut self) -> &mut Params<T>;
+
+    /// The outputs (logits or predictions, one row per example) for the input
+    /// rows `x`.
+    fn forward<'t>(&self, p: &ParamVars<'_, 't, T>, x: MatVar<'t, T>) -> MatVar<'t, T>;
+
+    /// How outputs meet targets.
+    fn objective(&self) -> Objective;
+
+    /// Number of input features the forward pass expects, when the model
+    /// knows it (the training loop then checks the data against it).
+    fn input_features(&self) -> Option<usize> {
+        None
+    }
+
+    /// A regularization term added to the loss (e.g. `λ/2 ‖w‖²`); none by default.
+    fn penalty<'t>(&self, _p: &ParamVars<'_, 't, T>) -> Option<Var<'t, T>> {
+        None
+    }
+
+    /// The training loss: the objective on `outputs` plus the penalty.
+    fn loss<'t>(
+        &self,
+        p: &ParamVars<'_, 't, T>,
+        outputs: MatVar<'t, T>,
+        targets: MatVar<'t, T>,
+        labels: &[usize],
+    ) -> Var<'t, T> {
+        let data = self.objective().loss(outputs, targets, labels);
+        match self.penalty(p) {
+            Some(pen) => data + pen,
+            None => data,
+        }
+    }
+}
+
+/// A model made of [`Params`], an [`Objective`] and a forward closure.
+///
+/// The closure receives the parameters as tape variables and the input batch,
+/// and returns the outputs; see the [module example](self).
+pub struct FnModel<T: Scalar, F> {
+    params: Params<T>,
+    objective: Objective,
+    forward: F,
+}
+
+impl<T: Scalar, F> FnModel<T, F>
+where
+    F: for<'p, 't> Fn(&ParamVars<'p, 't, T>, MatVar<'t, T>) -> MatVar<'t, T>,
+{
+    /// A model computing `forward(params, x)`.
+    pub fn new(params: Params<T>, objective: Objective, forward: F) -> Self {
+        FnModel { params, objective, forward }
+    }
+}
+
+impl<T: Scalar, F> Model<T> for FnModel<T, F>
+where
+    F: for<'p, 't> Fn(&ParamVars<'p, 't, T>, MatVar<'t, T>) -> MatVar<'t, T>,
+{
+    fn params(&self) -> &Params<T> {
+        &self.params
+    }
+    fn params_mut(&mut self) -> &mut Params<T> {
+        &mut self.params
+    }
+    fn forward<'t>(&self, p: &ParamVars<'_, 't, T>, x: MatVar<'t, T>) -> MatVar<'t, T> {
+        (self.forward)(p, x)
+    }
+    fn objective(&self) -> Objective {
+        self.objective
+    }
+}
