@@ -72,6 +72,7 @@ mod rules;
 mod dual;
 mod dual_vec;
 mod forward;
+mod gemm;
 
 pub use dual::Dual;
 pub use dual_vec::DualVec;

@@ -240,10 +240,11 @@ macro_rules! scalar_rules {
 }
 
 /// Operators, comparisons, `Default`, `Sum`/`Product` and the `Scalar` impl for a
-/// dual type. Usage: `dual_impls!([generics] Type)`, with the element type named
+/// dual type. Usage: `dual_impls!([generics] Type)` or `dual_impls!([generics] Type;
+/// extra items of the Scalar impl)`, with the element type named
 /// `T`.
 macro_rules! dual_impls {
-    ([$($gen:tt)*] $ty:ty) => {
+    ([$($gen:tt)*] $ty:ty $(; $($extra:tt)*)?) => {
         impl<$($gen)*> ::core::ops::Add for $ty {
             type Output = Self;
             #[inline]
@@ -460,9 +461,11 @@ macro_rules! dual_impls {
             }
         }
 
-        /// Forward-mode rules; `gemm` keeps the trait's portable default.
+        /// Forward-mode rules, plus any extra items (such as a `gemm` override)
+        /// given after the type.
         impl<$($gen)*> ::wengert_ops::Scalar for $ty {
             $crate::rules::scalar_rules!();
+            $($($extra)*)?
         }
     };
 }

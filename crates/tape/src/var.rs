@@ -347,8 +347,12 @@ impl<T: Scalar> Scalar for Var<'_, T> {
     }
     #[inline(always)]
     fn sigmoid(self) -> Self {
-        let s = self.val.sigmoid();
-        self.unary(s, s * (T::one() - s))
+        // With e = e^{−|x|}: σ(x) = 1/(1+e) or e/(1+e), and σ(1−σ) = e/(1+e)² on
+        // both sides — accurate where 1 − σ(x) would cancel (large x).
+        let e = (-self.val.abs()).exp();
+        let q = T::one() + e;
+        let s = if self.val >= T::zero() { q.recip() } else { e / q };
+        self.unary(s, e / (q * q))
     }
     #[inline(always)]
     fn softplus(self) -> Self {
