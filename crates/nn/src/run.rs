@@ -108,7 +108,7 @@ pub enum Precision {
 /// With no arguments: the two-layer network on MNIST. Flags left out take the
 /// dataset's defaults (listed with each flag).
 #[derive(Clone, Debug, Parser)]
-#[command(name = "wengert", version, about, long_about = None, max_term_width = 100)]
+#[command(name = "wengert", version, about, long_about = None, max_term_width = 100, allow_negative_numbers = true)]
 pub struct Cli {
     /// Dataset: mnist, digits, breast-cancer, iris, wine, diabetes, wine-quality
     /// (bundled in data/), a CSV file (header row, numeric columns, target last),
