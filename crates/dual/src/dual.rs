@@ -29,7 +29,12 @@ use crate::rules::dual_impls;
 /// assert_eq!(y.eps, 2f64.sin() + 2.0 * 2f64.cos());
 /// assert_eq!(format!("{:.1}", Dual::new(1.0, 2.0)), "(1.0 + 2.0ε)");
 /// ```
+///
+/// `#[repr(C)]`: a `Dual<T>` is laid out as `re` then `eps`, with no padding (two
+/// fields of the same type), which lets the matrix product view a slice of duals
+/// as its two interleaved planes without copying.
 #[derive(Clone, Copy, Debug)]
+#[repr(C)]
 pub struct Dual<T> {
     /// The value (real part).
     pub re: T,

@@ -3,31 +3,43 @@
 //!
 //! `(Aᵣ + εAₑ)(Bᵣ + εBₑ) = AᵣBᵣ + ε(AᵣBₑ + AₑBᵣ)`, since `ε² = 0`. Three products of
 //! plain matrices replace one product of dual numbers, so `Dual<f64>` matrices
-//! use the tuned `f64` kernel (and nested duals recurse). The planes are copied
-//! out once per call: `O(mk + kn + mn)` against the `O(mnk)` product.
+//! use the tuned `f64` kernel (and nested duals recurse). The input planes are not
+//! copied: a slice of `#[repr(C)]` duals is a slice of `T` with the real and
+//! tangent parts interleaved, so each plane is a strided view with doubled
+//! strides over the same memory.
 
 use wengert_ops::kernels::{gemm_fallback, SMALL_GEMM_FLOPS};
 use wengert_ops::{Scalar, Strided};
 
 use crate::Dual;
 
-/// Copies the real and tangent parts of an `rows × cols` strided view into two
-/// row-major planes.
-fn planes<T: Scalar>(v: Strided<'_, Dual<T>>, rows: usize, cols: usize) -> (Vec<T>, Vec<T>) {
-    let mut re = Vec::with_capacity(rows * cols);
-    let mut eps = Vec::with_capacity(rows * cols);
-    for i in 0..rows {
-        for j in 0..cols {
-            let d = v.at(i, j);
-            re.push(d.re);
-            eps.push(d.eps);
-        }
-    }
-    (re, eps)
+/// The real and tangent planes of a strided view of duals, as strided views of
+/// `T` over the same memory, and whether the tangent plane is all zeros (a
+/// constant operand such as a data batch, whose product can then be skipped).
+fn planes<T: Scalar>(v: Strided<'_, Dual<T>>) -> (Strided<'_, T>, Strided<'_, T>, bool) {
+    let flat = as_interleaved(v.data);
+    let eps_zero = v.data.iter().all(|d| d.eps == T::zero());
+    let (rs, cs) = (2 * v.row_stride, 2 * v.col_stride);
+    // Element (i, j) of the view is `data[i·rs + j·cs]`, i.e. `flat[2(i·rs + j·cs)]`
+    // (re) and the element after it (eps). An empty view has no elements to read.
+    let eps = if flat.is_empty() { flat } else { &flat[1..] };
+    (
+        Strided { data: flat, row_stride: rs, col_stride: cs },
+        Strided { data: eps, row_stride: rs, col_stride: cs },
+        eps_zero,
+    )
 }
 
-fn view<T>(data: &[T], cols: usize) -> Strided<'_, T> {
-    Strided { data, row_stride: cols, col_stride: 1 }
+/// `[Dual { re, eps }, …]` viewed as `[re, eps, re, eps, …]`.
+fn as_interleaved<T>(duals: &[Dual<T>]) -> &[T] {
+    // SAFETY: `Dual<T>` is `#[repr(C)]` with exactly two fields of type `T`, so its
+    // size is `2 · size_of::<T>()` (two fields of one type leave no padding: the
+    // second starts at `size_of::<T>()`, a multiple of `align_of::<T>()`), its
+    // alignment is `align_of::<T>()`, and `re`, `eps` sit at offsets 0 and
+    // `size_of::<T>()`. Hence `len` duals are `2·len` properly aligned,
+    // initialized `T`s at the same address; the returned slice borrows `duals`,
+    // so it cannot outlive or alias a mutable borrow of it.
+    unsafe { std::slice::from_raw_parts(duals.as_ptr().cast::<T>(), 2 * duals.len()) }
 }
 
 /// `c (+)= a·b` on dual numbers; same contract as [`Scalar::gemm`].
@@ -44,13 +56,18 @@ pub(crate) fn dual_gemm<T: Scalar>(
     if m.saturating_mul(n).saturating_mul(k) < SMALL_GEMM_FLOPS {
         return gemm_fallback(accumulate, m, n, k, a, b, c);
     }
-    let (ar, ae) = planes(a, m, k);
-    let (br, be) = planes(b, k, n);
+    let (ar, ae, ae_zero) = planes(a);
+    let (br, be, be_zero) = planes(b);
     let mut re = vec![T::zero(); m * n];
     let mut eps = vec![T::zero(); m * n];
-    T::gemm(false, m, n, k, view(&ar, k), view(&br, n), &mut re);
-    T::gemm(false, m, n, k, view(&ar, k), view(&be, n), &mut eps);
-    T::gemm(true, m, n, k, view(&ae, k), view(&br, n), &mut eps);
+    T::gemm(false, m, n, k, ar, br, &mut re);
+    // A zero tangent plane contributes exactly zero: skip its product.
+    if !be_zero {
+        T::gemm(true, m, n, k, ar, be, &mut eps);
+    }
+    if !ae_zero {
+        T::gemm(true, m, n, k, ae, br, &mut eps);
+    }
     for ((c, r), e) in c.iter_mut().zip(re).zip(eps) {
         if accumulate {
             c.re += r;
@@ -63,6 +80,17 @@ pub(crate) fn dual_gemm<T: Scalar>(
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn interleaved_view_reads_real_and_tangent_parts() {
+        let duals = [Dual::new(1.0, 2.0), Dual::new(3.0, 4.0), Dual::new(5.0, 6.0)];
+        assert_eq!(super::as_interleaved(&duals), &[1.0, 2.0, 3.0, 4.0, 5.0, 6.0]);
+        let nested = [Dual::new(Dual::new(1.0, 2.0), Dual::new(3.0, 4.0))];
+        assert_eq!(super::as_interleaved(&nested), &[Dual::new(1.0, 2.0), Dual::new(3.0, 4.0)]);
+        assert_eq!(std::mem::size_of::<Dual<f32>>(), 8);
+        let empty: [Dual<f64>; 0] = [];
+        assert!(super::as_interleaved(&empty).is_empty());
+    }
+
     use super::*;
     use wengert_ops::Matrix;
 
@@ -71,6 +99,22 @@ mod tests {
             let x = (i * c + j) as f64 + seed;
             Dual::new((x * 0.37).sin(), (x * 0.73).cos())
         })
+    }
+
+    #[test]
+    fn constant_operands_skip_their_product_and_stay_exact() {
+        let a = dual_matrix(20, 30, 1.0).map(|d| Dual::constant(d.re));
+        let b = dual_matrix(30, 10, 2.0);
+        for (x, y) in [(&a, &b), (&b.transpose(), &a.transpose())] {
+            let (m, k, n) = (x.rows(), x.cols(), y.cols());
+            let mut fast = vec![Dual::constant(0.0); m * n];
+            let mut slow = fast.clone();
+            dual_gemm(false, m, n, k, x.view(false), y.view(false), &mut fast);
+            gemm_fallback(false, m, n, k, x.view(false), y.view(false), &mut slow);
+            for (p, q) in fast.iter().zip(&slow) {
+                assert!((p.re - q.re).abs() < 1e-12 && (p.eps - q.eps).abs() < 1e-12, "{p:?} vs {q:?}");
+            }
+        }
     }
 
     #[test]
