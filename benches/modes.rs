@@ -21,21 +21,11 @@ use std::time::Duration;
 use criterion::{criterion_group, BenchmarkGroup, BenchmarkId, Criterion};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
+use wengert::optim::problems::rosenbrock;
 use wengert::prelude::*;
 use wengert::tape::{hessian, hvp};
 
 mod common;
-
-/// Extended Rosenbrock, Σ 100(x_{i+1} − x_i²)² + (1 − x_i)², written once.
-fn rosenbrock<T: Real>(x: &[T]) -> T {
-    let mut acc = T::zero();
-    for w in x.windows(2) {
-        let t = w[1] - w[0] * w[0];
-        let u = w[0] - 1.0;
-        acc += t * t * 100.0 + u * u;
-    }
-    acc
-}
 
 fn point(n: usize) -> Vec<f64> {
     (0..n).map(|i| 0.5 + 0.4 * ((i as f64) * 0.7).sin()).collect()

@@ -9,20 +9,10 @@ use std::hint::black_box;
 use std::time::Duration;
 
 use criterion::{criterion_group, BenchmarkId, Criterion, Throughput};
+use wengert::optim::problems::rosenbrock;
 use wengert::prelude::*;
 
 mod common;
-
-/// Extended Rosenbrock, Σ 100(x_{i+1} − x_i²)² + (1 − x_i)², generic.
-fn rosenbrock<T: Real>(x: &[T]) -> T {
-    let mut acc = T::zero();
-    for w in x.windows(2) {
-        let t = w[1] - w[0] * w[0];
-        let u = w[0] - 1.0;
-        acc += t * t * 100.0 + u * u;
-    }
-    acc
-}
 
 /// Hand-written gradient of Rosenbrock (the floor any AD tool is measured
 /// against), fused with the value.

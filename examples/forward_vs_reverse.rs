@@ -17,18 +17,8 @@
 use std::hint::black_box;
 use std::time::Instant;
 
+use wengert::optim::problems::rosenbrock;
 use wengert::prelude::*;
-
-/// Extended Rosenbrock, Σ 100(x_{i+1} − x_i²)² + (1 − x_i)²: the one model.
-fn rosenbrock<T: Real>(x: &[T]) -> T {
-    let mut acc = T::zero();
-    for w in x.windows(2) {
-        let t = w[1] - w[0] * w[0];
-        let u = w[0] - 1.0;
-        acc += t * t * 100.0 + u * u;
-    }
-    acc
-}
 
 fn point(n: usize) -> Vec<f64> {
     (0..n).map(|i| 0.5 + 0.4 * ((i as f64) * 0.7).sin()).collect()

@@ -9,7 +9,7 @@
 
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
-use wengert_ops::Matrix;
+use wengert_ops::{Matrix, Real};
 
 use crate::linalg::{dot, matvec, matvec_t, solve_spd, symmetric_eigen};
 use crate::params::{Grads, Params};
@@ -123,8 +123,25 @@ fn random_orthogonal(n: usize, rng: &mut StdRng) -> Matrix<f64> {
 /// The chained n-D Rosenbrock function
 /// `f(x) = Σ_{i<n−1} [100 (x_{i+1} − xᵢ²)² + (1 − xᵢ)²]`, minimum 0 at `(1, …, 1)`.
 /// For n = 2 it is the classic banana `100(y − x²)² + (1 − x)²`.
-pub fn rosenbrock(x: &[f64]) -> f64 {
-    x.windows(2).map(|w| 100.0 * (w[1] - w[0] * w[0]).powi(2) + (1.0 - w[0]).powi(2)).sum()
+///
+/// Generic over the scalar type, so one definition serves plain evaluation,
+/// forward mode (`Dual`) and reverse mode (`Var`), and the benches and examples
+/// that compare them measure the same function:
+///
+/// ```
+/// use wengert_optim::problems::rosenbrock;
+/// assert_eq!(rosenbrock(&[1.0, 1.0, 1.0]), 0.0);
+/// let g = wengert_tape::grad(|x| rosenbrock(x), &[-1.2f64, 1.0]);
+/// assert!((g[0] - (-215.6)).abs() < 1e-12 && (g[1] - (-88.0)).abs() < 1e-12);
+/// ```
+pub fn rosenbrock<T: Real>(x: &[T]) -> T {
+    let mut acc = T::zero();
+    for w in x.windows(2) {
+        let t = w[1] - w[0] * w[0];
+        let u = w[0] - 1.0;
+        acc += t * t * 100.0 + u * u;
+    }
+    acc
 }
 
 /// `∇f` of [`rosenbrock`].
