@@ -14,8 +14,7 @@ fn main() {
         Err(e) => {
             // clap's message is "error: …" followed by usage lines; keep the first.
             let text = e.to_string();
-            eprintln!("{}", text.lines().next().unwrap_or("error: invalid arguments"));
-            eprintln!("(run with --help to see every flag)");
+            eprintln!("{} (see --help)", text.lines().next().unwrap_or("error: invalid arguments"));
             std::process::exit(2);
         }
     };

@@ -484,7 +484,11 @@ pub fn predict<T: Scalar, M: Model<T> + ?Sized>(model: &M, features: &Matrix<f64
 
 /// Loss, accuracy and confusion matrix of `model` on `data`, forwarding
 /// `chunk` rows at a time.
-pub fn evaluate<T: Scalar, M: Model<T> + ?Sized>(model: &M, data: &Dataset, chunk: usize) -> Result<Evaluation, NnError> {
+pub fn evaluate<T: Scalar, M: Model<T> + ?Sized>(
+    model: &M,
+    data: &Dataset,
+    chunk: usize,
+) -> Result<Evaluation, NnError> {
     let objective = model.objective();
     let out = predict(model, data.features(), chunk);
     let targets = data.targets();

@@ -7,8 +7,8 @@ use rand::SeedableRng;
 use wengert_nn::data::{load_bundled, Dataset, Standardizer};
 use wengert_nn::train::{TrainConfig, Trainer};
 use wengert_nn::{
-    Activation, FnModel, Init, LinearRegression, LogisticRegression, MatrixFactorization, Model, Objective,
-    ParamVars, TwoLayerNet,
+    Activation, FnModel, Init, LinearRegression, LogisticRegression, MatrixFactorization, Model, Objective, ParamVars,
+    TwoLayerNet,
 };
 use wengert_ops::Matrix;
 use wengert_optim::{Adam, Nesterov, Optimizer, Params};
@@ -170,7 +170,11 @@ fn matrix_factorization_recovers_a_low_rank_matrix_from_observed_entries() {
     let (mut observed, mut held_out) = (Vec::new(), Vec::new());
     for i in 0..6 {
         for j in 0..5 {
-            if (i * 5 + j) % 10 < 7 { observed.push((i, j, r[(i, j)])) } else { held_out.push((i, j, r[(i, j)])) }
+            if (i * 5 + j) % 10 < 7 {
+                observed.push((i, j, r[(i, j)]))
+            } else {
+                held_out.push((i, j, r[(i, j)]))
+            }
         }
     }
     let mut mf = MatrixFactorization::<f64>::new(6, 5, 2, 1e-4, 5);
@@ -199,7 +203,8 @@ fn matrix_factorization_recovers_a_low_rank_matrix_from_observed_entries() {
 #[test]
 fn a_closure_model_trains_like_a_built_in_one() {
     let mut rng = StdRng::seed_from_u64(0);
-    let params = Params::<f64>::new().with("w", Init::XavierUniform.matrix(2, 1, &mut rng)).with("b", Matrix::zeros(1, 1));
+    let params =
+        Params::<f64>::new().with("w", Init::XavierUniform.matrix(2, 1, &mut rng)).with("b", Matrix::zeros(1, 1));
     let mut model = FnModel::new(params, Objective::BinaryLogistic, |p, x| x.matmul(p.get("w")) + p.get("b"));
     // Linearly separable: label = x0 + x1 > 0.
     let x = Matrix::from_fn(40, 2, |i, j| ((i * 7 + j * 3) % 11) as f64 - 5.0 + 0.5 * j as f64);
