@@ -40,3 +40,9 @@ pub use init::Init;
 pub use layers::{Activation, Linear};
 pub use model::{argmax, FnModel, Model, Objective, ParamVars};
 pub use models::{LinearRegression, LogisticRegression, MatrixFactorization, TwoLayerNet};
+
+/// The walk-through in `docs/nn.md`, compiled as doc tests so that its code
+/// stays correct.
+#[cfg(doctest)]
+#[doc = include_str!("../../../docs/nn.md")]
+pub struct NnGuide;
