@@ -11,7 +11,7 @@
 //!
 //! * [`hessian_eigen`]: eigen-decomposition of a Hessian (symmetrized first; the
 //!   tape's Hessian is symmetric only to rounding), by
-//!   [`symmetric_eigen`](crate::linalg::symmetric_eigen) (cyclic Jacobi).
+//!   [`symmetric_eigen`] (cyclic Jacobi).
 //! * [`classify`]: the second-derivative test on the eigenvalues, with a
 //!   tolerance: [`CriticalPoint::Minimum`], [`Maximum`](CriticalPoint::Maximum),
 //!   [`Saddle`](CriticalPoint::Saddle) or [`Degenerate`](CriticalPoint::Degenerate).
@@ -21,7 +21,7 @@
 //!   `f(θa + (1 − θ)b) ≤ θf(a) + (1 − θ)f(b)` and returns the worst violation,
 //!   a cheap *necessary* check of convexity that needs only values.
 //! * [`analyze`]: all of the above at one point of an
-//!   [`Objective`](crate::tape_adapters::Objective), with the gradient and Hessian
+//!   [`Objective`], with the gradient and Hessian
 //!   from the tape; [`analyze_derivatives`] does the same for derivatives from any
 //!   other source.
 //!
