@@ -375,9 +375,9 @@ impl<'a> Trainer<'a> {
                 learning_rate: optimizer.learning_rate(),
                 seconds: t0.elapsed().as_secs_f64(),
             };
-            bar.println(format!("epoch {epoch}: train loss {:.4}", record.train_loss));
             if let Some(f) = &mut self.on_epoch {
-                f(&record);
+                // Hide the bar while the callback prints, so lines do not tear it.
+                bar.suspend(|| f(&record));
             }
             let mut stop = false;
             if let (Some(es), Some(ev)) = (&cfg.early_stopping, &record.valid) {
