@@ -158,6 +158,20 @@ impl<T: Clone> Matrix<T> {
             None => false,
         }
     }
+    /// Like [`try_reuse`](Matrix::try_reuse), but leaves the elements that fit as
+    /// they are (only growth is filled with `fill`): for buffers the caller is
+    /// about to overwrite completely, such as an op's output.
+    pub fn try_reuse_unfilled(&mut self, rows: usize, cols: usize, fill: T) -> bool {
+        match Arc::get_mut(&mut self.data) {
+            Some(v) => {
+                v.resize(rows * cols, fill);
+                self.rows = rows;
+                self.cols = cols;
+                true
+            }
+            None => false,
+        }
+    }
     /// Capacity of the storage, in elements.
     pub fn capacity(&self) -> usize {
         self.data.capacity()

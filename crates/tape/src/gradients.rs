@@ -77,7 +77,7 @@ impl<T: Scalar> Gradients<T> {
         if !self.live[k] {
             self.live[k] = true;
             self.shapes[k] = shape;
-            self.mats[k] = Some(take_from_pool(&mut self.spare, shape.0, shape.1));
+            self.mats[k] = Some(take_from_pool(&mut self.spare, shape.0, shape.1, true));
         }
         self.mats[k].as_mut().expect("live slot has a buffer").as_mut_slice()
     }

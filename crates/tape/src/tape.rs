@@ -115,22 +115,33 @@ pub(crate) struct Inner<T: Scalar> {
 }
 
 impl<T: Scalar> Inner<T> {
-    /// A zeroed `rows × cols` matrix, reusing pooled storage when some is big
-    /// enough (smallest fit first).
+    /// A `rows × cols` matrix for an op's output, reusing pooled storage when
+    /// some is big enough (smallest fit first). Its contents are unspecified: the
+    /// op's `forward` overwrites all of it (the `MatOp` contract, checked for every
+    /// built-in op by `tests/dot_product.rs`), so clearing it first would be
+    /// wasted work.
     pub(crate) fn take_matrix(&mut self, rows: usize, cols: usize) -> Matrix<T> {
-        take_from_pool(&mut self.pool, rows, cols)
+        take_from_pool(&mut self.pool, rows, cols, false)
     }
 }
 
-/// A zeroed `rows × cols` matrix from `pool` (smallest buffer that fits), or a new
-/// one if none fits.
-pub(crate) fn take_from_pool<T: Scalar>(pool: &mut Vec<Matrix<T>>, rows: usize, cols: usize) -> Matrix<T> {
+/// A `rows × cols` matrix from `pool` (smallest buffer that fits), or a new one if
+/// none fits. Zeroed if `zeroed` (adjoint buffers, which VJPs accumulate into);
+/// otherwise its contents are unspecified.
+pub(crate) fn take_from_pool<T: Scalar>(
+    pool: &mut Vec<Matrix<T>>,
+    rows: usize,
+    cols: usize,
+    zeroed: bool,
+) -> Matrix<T> {
     let len = rows * cols;
     let pick =
         pool.iter().enumerate().filter(|(_, m)| m.capacity() >= len).min_by_key(|(_, m)| m.capacity()).map(|(i, _)| i);
     if let Some(i) = pick {
         let mut m = pool.swap_remove(i);
-        if m.try_reuse(rows, cols, T::zero()) {
+        let reused =
+            if zeroed { m.try_reuse(rows, cols, T::zero()) } else { m.try_reuse_unfilled(rows, cols, T::zero()) };
+        if reused {
             return m;
         }
     }

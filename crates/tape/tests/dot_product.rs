@@ -69,14 +69,17 @@ fn check(op: &Builtin, inputs: &[((usize, usize), Domain)], rng: &mut StdRng) {
     // J v: the forward rule on dual numbers.
     let dual_inputs: Vec<Matrix<D>> = xs.iter().zip(&vs).map(|(x, v)| to_dual(x, v)).collect();
     let dual_refs: Vec<&Matrix<D>> = dual_inputs.iter().collect();
-    let mut dual_out = vec![D::constant(0.0); out_shape.0 * out_shape.1];
+    // Outputs start as NaN: every forward rule must overwrite its whole buffer
+    // (the MatOp contract; the tape reuses buffers without clearing them).
+    let mut dual_out = vec![D::new(f64::NAN, f64::NAN); out_shape.0 * out_shape.1];
     op.forward(&dual_refs, &mut dual_out);
 
     // Jᵀ w: the VJP rule on f64.
     let w = draw(rng, out_shape, Domain::Any);
     let refs: Vec<&Matrix<f64>> = xs.iter().collect();
-    let mut out = vec![0.0; out_shape.0 * out_shape.1];
+    let mut out = vec![f64::NAN; out_shape.0 * out_shape.1];
     op.forward(&refs, &mut out);
+    assert!(out.iter().all(|v| !v.is_nan()), "{}: forward left part of its output unwritten", op.op_name());
     let out = Matrix::from_vec(out_shape.0, out_shape.1, out);
     let mut grads: Vec<Vec<f64>> = xs.iter().map(|x| vec![0.0; x.len()]).collect();
     {
