@@ -57,39 +57,94 @@ pub fn broadcast_shape(name: &str, a: (usize, usize), b: (usize, usize)) -> (usi
     }
 }
 
-/// Index into a row-major buffer of `shape` for output element `(i, j)`,
-/// repeating along length-1 axes.
+/// Row `i` of the broadcast view of an operand: a slice of the output's width,
+/// or one element repeated along it (an `m × 1` or `1 × 1` operand).
+#[derive(Clone, Copy)]
+enum Row<'s, T> {
+    Full(&'s [T]),
+    Same(T),
+}
+
+/// Row `i` of operand `s` (shape `shape`) in an output of width `shape.1` or
+/// more, repeating along length-1 axes.
 #[inline]
-fn bidx(shape: (usize, usize), i: usize, j: usize) -> usize {
-    let i = if shape.0 == 1 { 0 } else { i };
-    let j = if shape.1 == 1 { 0 } else { j };
-    i * shape.1 + j
+fn row<T: Copy>(s: &[T], shape: (usize, usize), i: usize) -> Row<'_, T> {
+    let r = if shape.0 == 1 { 0 } else { i };
+    if shape.1 == 1 {
+        Row::Same(s[r])
+    } else {
+        Row::Full(&s[r * shape.1..(r + 1) * shape.1])
+    }
+}
+
+/// Binds `$xs` and `$ys` to iterators over the elements of two [`Row`]s (a
+/// repeated element becomes an endless `repeat`, so the loop in `$body` must be
+/// bounded by a slice it zips with) and runs `$body`, monomorphized for each of
+/// the four full/repeated combinations: the dispatch is per row, the loop
+/// inside is free of index arithmetic.
+macro_rules! with_rows {
+    ($ra:expr, $rb:expr, |$xs:ident, $ys:ident| $body:expr) => {
+        match ($ra, $rb) {
+            (Row::Full(a), Row::Full(b)) => {
+                let ($xs, $ys) = (a.iter().copied(), b.iter().copied());
+                $body
+            }
+            (Row::Full(a), Row::Same(b)) => {
+                let ($xs, $ys) = (a.iter().copied(), std::iter::repeat(b));
+                $body
+            }
+            (Row::Same(a), Row::Full(b)) => {
+                let ($xs, $ys) = (std::iter::repeat(a), b.iter().copied());
+                $body
+            }
+            (Row::Same(a), Row::Same(b)) => {
+                let ($xs, $ys) = (std::iter::repeat(a), std::iter::repeat(b));
+                $body
+            }
+        }
+    };
 }
 
 /// `out = a ∘ b` with broadcasting (`out` has the broadcast shape).
 pub fn binary_forward<T: Scalar>(op: Binary, a: &Matrix<T>, b: &Matrix<T>, out: &mut [T]) {
-    let (m, n) = broadcast_shape(op.name(), a.shape(), b.shape());
-    let (sa, sb) = (a.as_slice(), b.as_slice());
-    if a.shape() == b.shape() {
-        for ((o, &x), &y) in out.iter_mut().zip(sa).zip(sb) {
-            *o = apply(op, x, y);
-        }
-        return;
-    }
-    for i in 0..m {
-        for j in 0..n {
-            out[i * n + j] = apply(op, sa[bidx(a.shape(), i, j)], sb[bidx(b.shape(), i, j)]);
-        }
+    let shape = broadcast_shape(op.name(), a.shape(), b.shape());
+    match op {
+        Binary::Add => forward_with(a, b, shape, out, |x, y| x + y),
+        Binary::Sub => forward_with(a, b, shape, out, |x, y| x - y),
+        Binary::Mul => forward_with(a, b, shape, out, |x, y| x * y),
+        Binary::Div => forward_with(a, b, shape, out, |x, y| x / y),
     }
 }
 
+/// [`binary_forward`] for one operation `f`: a flat loop when the shapes agree
+/// or one operand is `1 × 1`, otherwise a loop per output row over the rows of
+/// the broadcast operands (a `1 × n` bias row, an `m × 1` column, …).
 #[inline]
-fn apply<T: Scalar>(op: Binary, x: T, y: T) -> T {
-    match op {
-        Binary::Add => x + y,
-        Binary::Sub => x - y,
-        Binary::Mul => x * y,
-        Binary::Div => x / y,
+fn forward_with<T: Scalar>(a: &Matrix<T>, b: &Matrix<T>, (m, n): (usize, usize), out: &mut [T], f: impl Fn(T, T) -> T) {
+    let (sa, sb) = (a.as_slice(), b.as_slice());
+    let (ash, bsh) = (a.shape(), b.shape());
+    if ash == bsh {
+        for ((o, &x), &y) in out.iter_mut().zip(sa).zip(sb) {
+            *o = f(x, y);
+        }
+    } else if bsh == (1, 1) {
+        let y = sb[0];
+        for (o, &x) in out.iter_mut().zip(sa) {
+            *o = f(x, y);
+        }
+    } else if ash == (1, 1) {
+        let x = sa[0];
+        for (o, &y) in out.iter_mut().zip(sb) {
+            *o = f(x, y);
+        }
+    } else if n > 0 {
+        for (i, orow) in out[..m * n].chunks_exact_mut(n).enumerate() {
+            with_rows!(row(sa, ash, i), row(sb, bsh, i), |xs, ys| {
+                for ((o, x), y) in orow.iter_mut().zip(xs).zip(ys) {
+                    *o = f(x, y);
+                }
+            });
+        }
     }
 }
 
@@ -100,31 +155,74 @@ pub fn binary_vjp<T: Scalar>(
     a: &Matrix<T>,
     b: &Matrix<T>,
     g: &[T],
-    mut ga: Option<&mut [T]>,
-    mut gb: Option<&mut [T]>,
+    ga: Option<&mut [T]>,
+    gb: Option<&mut [T]>,
 ) {
-    let (m, n) = broadcast_shape(op.name(), a.shape(), b.shape());
+    let shape = broadcast_shape(op.name(), a.shape(), b.shape());
+    // Each closure maps `(g, x, y)` of one output element to its contribution.
+    if let Some(ga) = ga {
+        let ash = a.shape();
+        match op {
+            Binary::Add | Binary::Sub => accumulate(ga, ash, a, b, g, shape, |g, _, _| g),
+            Binary::Mul => accumulate(ga, ash, a, b, g, shape, |g, _, y| g * y),
+            Binary::Div => accumulate(ga, ash, a, b, g, shape, |g, _, y| g / y),
+        }
+    }
+    if let Some(gb) = gb {
+        let bsh = b.shape();
+        match op {
+            Binary::Add => accumulate(gb, bsh, a, b, g, shape, |g, _, _| g),
+            Binary::Sub => accumulate(gb, bsh, a, b, g, shape, |g, _, _| -g),
+            Binary::Mul => accumulate(gb, bsh, a, b, g, shape, |g, x, _| g * x),
+            Binary::Div => accumulate(gb, bsh, a, b, g, shape, |g, x, y| -(g * x / (y * y))),
+        }
+    }
+}
+
+/// `dst[idx(i, j)] += f(g[i, j], a[i, j], b[i, j])` over the broadcast shape
+/// `m × n`, where `dst` is the adjoint of an operand of shape `dshape` (so a
+/// repeated axis sums). Element `(i, j)` contributes in row-major order, as a
+/// plain double loop would: a `1 × n` adjoint adds row after row (`Σᵢ` by row
+/// loops), an `m × 1` or `1 × 1` one sums each row into a running total.
+#[inline]
+fn accumulate<T: Scalar>(
+    dst: &mut [T],
+    dshape: (usize, usize),
+    a: &Matrix<T>,
+    b: &Matrix<T>,
+    g: &[T],
+    (m, n): (usize, usize),
+    f: impl Fn(T, T, T) -> T,
+) {
     let (sa, sb) = (a.as_slice(), b.as_slice());
-    for i in 0..m {
-        for j in 0..n {
-            let (ia, ib) = (bidx(a.shape(), i, j), bidx(b.shape(), i, j));
-            let gij = g[i * n + j];
-            let (x, y) = (sa[ia], sb[ib]);
-            if let Some(ga) = ga.as_deref_mut() {
-                ga[ia] += match op {
-                    Binary::Add | Binary::Sub => gij,
-                    Binary::Mul => gij * y,
-                    Binary::Div => gij / y,
-                };
-            }
-            if let Some(gb) = gb.as_deref_mut() {
-                gb[ib] += match op {
-                    Binary::Add => gij,
-                    Binary::Sub => -gij,
-                    Binary::Mul => gij * x,
-                    Binary::Div => -(gij * x / (y * y)),
-                };
-            }
+    let (ash, bsh) = (a.shape(), b.shape());
+    let g = &g[..m * n];
+    if ash == bsh {
+        for (((d, &g), &x), &y) in dst.iter_mut().zip(g).zip(sa).zip(sb) {
+            *d += f(g, x, y);
+        }
+        return;
+    }
+    if n == 0 {
+        return;
+    }
+    for (i, grow) in g.chunks_exact(n).enumerate() {
+        let r = if dshape.0 == 1 { 0 } else { i };
+        if dshape.1 == 1 {
+            let mut acc = dst[r];
+            with_rows!(row(sa, ash, i), row(sb, bsh, i), |xs, ys| {
+                for ((&g, x), y) in grow.iter().zip(xs).zip(ys) {
+                    acc += f(g, x, y);
+                }
+            });
+            dst[r] = acc;
+        } else {
+            let drow = &mut dst[r * n..(r + 1) * n];
+            with_rows!(row(sa, ash, i), row(sb, bsh, i), |xs, ys| {
+                for (((d, &g), x), y) in drow.iter_mut().zip(grow).zip(xs).zip(ys) {
+                    *d += f(g, x, y);
+                }
+            });
         }
     }
 }
@@ -134,4 +232,62 @@ pub fn binary_vjp<T: Scalar>(
 pub fn scale_by_shape(x: (usize, usize), s: (usize, usize)) -> (usize, usize) {
     assert!(s == (1, 1), "scale_by: {} by {}: the factor must be 1×1", shape_str(x), shape_str(s));
     x
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The plain double loop with per-element index arithmetic the fast paths
+    /// replace; they must agree with it bit for bit (same operations, same
+    /// order of accumulation).
+    fn reference(op: Binary, a: &Matrix<f64>, b: &Matrix<f64>, g: &[f64]) -> (Vec<f64>, Vec<f64>, Vec<f64>) {
+        let (m, n) = broadcast_shape(op.name(), a.shape(), b.shape());
+        let idx =
+            |s: (usize, usize), i: usize, j: usize| (if s.0 == 1 { 0 } else { i }) * s.1 + if s.1 == 1 { 0 } else { j };
+        let (mut out, mut ga, mut gb) = (vec![0.0; m * n], vec![0.5; a.len()], vec![-0.25; b.len()]);
+        for i in 0..m {
+            for j in 0..n {
+                let (ia, ib) = (idx(a.shape(), i, j), idx(b.shape(), i, j));
+                let (x, y, gij) = (a.as_slice()[ia], b.as_slice()[ib], g[i * n + j]);
+                let (o, da, db) = match op {
+                    Binary::Add => (x + y, gij, gij),
+                    Binary::Sub => (x - y, gij, -gij),
+                    Binary::Mul => (x * y, gij * y, gij * x),
+                    Binary::Div => (x / y, gij / y, -(gij * x / (y * y))),
+                };
+                out[i * n + j] = o;
+                ga[ia] += da;
+                gb[ib] += db;
+            }
+        }
+        (out, ga, gb)
+    }
+
+    #[test]
+    fn fast_paths_match_the_indexed_double_loop_exactly() {
+        let val = |k: usize| ((k * 7919) % 101) as f64 / 13.0 + 0.3;
+        for (m, n) in [(1, 1), (1, 4), (5, 1), (3, 4), (6, 9)] {
+            let shapes = [(m, n), (1, n), (m, 1), (1, 1)];
+            for &sa in &shapes {
+                for &sb in &shapes {
+                    let a = Matrix::from_fn(sa.0, sa.1, |i, j| val(i * 3 + j) - 2.0);
+                    let b = Matrix::from_fn(sb.0, sb.1, |i, j| val(i * 5 + j + 1));
+                    let (bm, bn) = broadcast_shape("test", sa, sb);
+                    let g: Vec<f64> = (0..bm * bn).map(|k| val(k + 5) - 3.0).collect();
+                    for op in [Binary::Add, Binary::Sub, Binary::Mul, Binary::Div] {
+                        let (out_r, ga_r, gb_r) = reference(op, &a, &b, &g);
+                        let mut out = vec![0.0; bm * bn];
+                        binary_forward(op, &a, &b, &mut out);
+                        let (mut ga, mut gb) = (vec![0.5; a.len()], vec![-0.25; b.len()]);
+                        binary_vjp(op, &a, &b, &g, Some(&mut ga), Some(&mut gb));
+                        let case = format!("{op:?} {sa:?} {sb:?}");
+                        assert_eq!(out, out_r, "forward {case}");
+                        assert_eq!(ga, ga_r, "ga {case}");
+                        assert_eq!(gb, gb_r, "gb {case}");
+                    }
+                }
+            }
+        }
+    }
 }

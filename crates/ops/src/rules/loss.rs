@@ -44,15 +44,34 @@ pub fn softmax_cross_entropy_forward<T: Scalar>(z: &Matrix<T>, labels: &[usize],
 }
 
 /// `gz += g·(softmax(z) − onehot(y)) / N`.
+///
+/// One exponential per logit: per row the maximum `M`, then `eⱼ = e^{zⱼ − M}`
+/// (kept in a row-sized scratch buffer) and their sum `S`, then
+/// `gzⱼ += (g/N)·eⱼ/S` and `gz_y −= g/N`.
 pub fn softmax_cross_entropy_vjp<T: Scalar>(z: &Matrix<T>, labels: &[usize], g: &[T], gz: &mut [T]) {
     let n = z.cols();
+    if n == 0 {
+        return;
+    }
     let s = g[0] * T::from_f64(1.0 / z.rows() as f64);
-    for (i, (row, &c)) in z.row_iter().zip(labels).enumerate() {
-        let (m, ln_s) = row_max_lse(row);
-        for (j, (gz, &v)) in gz[i * n..(i + 1) * n].iter_mut().zip(row).enumerate() {
-            let p = (v - m - ln_s).exp();
-            *gz += if j == c { s * (p - T::one()) } else { s * p };
+    let mut e = vec![T::zero(); n];
+    for ((row, &c), gr) in z.row_iter().zip(labels).zip(gz.chunks_exact_mut(n)) {
+        let mut m = row[0];
+        for &v in &row[1..] {
+            if v.value() > m.value() {
+                m = v;
+            }
         }
+        let mut sum = T::zero();
+        for (e, &v) in e.iter_mut().zip(row) {
+            *e = (v - m).exp();
+            sum += *e;
+        }
+        let k = s / sum;
+        for (gz, &e) in gr.iter_mut().zip(&e) {
+            *gz += k * e;
+        }
+        gr[c] -= s;
     }
 }
 
