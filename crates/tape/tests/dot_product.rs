@@ -188,3 +188,14 @@ fn every_builtin_op_passes_the_dot_product_test() {
     }
     assert_eq!(cases, 20 * SHAPES.len());
 }
+
+#[test]
+fn softmax_cross_entropy_passes_on_rows_wider_than_its_stack_buffer() {
+    // The VJP keeps a row's exponentials on the stack up to 64 classes and
+    // recomputes them beyond; both paths must give the same product.
+    let mut rng = StdRng::seed_from_u64(7);
+    for classes in [63, 64, 65, 200] {
+        let labels: Vec<usize> = (0..4).map(|_| rng.random_range(0..classes)).collect();
+        check(&Builtin::SoftmaxCrossEntropy(labels), &[((4, classes), Domain::Any)], &mut rng);
+    }
+}

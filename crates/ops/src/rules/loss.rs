@@ -45,16 +45,21 @@ pub fn softmax_cross_entropy_forward<T: Scalar>(z: &Matrix<T>, labels: &[usize],
 
 /// `gz += g·(softmax(z) − onehot(y)) / N`.
 ///
-/// One exponential per logit: per row the maximum `M`, then `eⱼ = e^{zⱼ − M}`
-/// (kept in a row-sized scratch buffer) and their sum `S`, then
-/// `gzⱼ += (g/N)·eⱼ/S` and `gz_y −= g/N`.
+/// Per row the maximum `M`, then `eⱼ = e^{zⱼ − M}` and their sum `S`, then
+/// `gzⱼ += (g/N)·eⱼ/S` and `gz_y −= g/N`. One exponential per logit for rows of
+/// up to 64 classes (kept in a stack buffer), two for wider rows; no allocation
+/// either way.
 pub fn softmax_cross_entropy_vjp<T: Scalar>(z: &Matrix<T>, labels: &[usize], g: &[T], gz: &mut [T]) {
+    /// Rows up to this many classes keep their exponentials in a stack buffer
+    /// (one `exp` per logit, no allocation: the tape promises allocation-free
+    /// training steps); wider rows compute each exponential twice instead.
+    const STACK_ROW: usize = 64;
     let n = z.cols();
     if n == 0 {
         return;
     }
     let s = g[0] * T::from_f64(1.0 / z.rows() as f64);
-    let mut e = vec![T::zero(); n];
+    let mut e = [T::zero(); STACK_ROW];
     for ((row, &c), gr) in z.row_iter().zip(labels).zip(gz.chunks_exact_mut(n)) {
         let mut m = row[0];
         for &v in &row[1..] {
@@ -62,14 +67,23 @@ pub fn softmax_cross_entropy_vjp<T: Scalar>(z: &Matrix<T>, labels: &[usize], g: 
                 m = v;
             }
         }
-        let mut sum = T::zero();
-        for (e, &v) in e.iter_mut().zip(row) {
-            *e = (v - m).exp();
-            sum += *e;
-        }
-        let k = s / sum;
-        for (gz, &e) in gr.iter_mut().zip(&e) {
-            *gz += k * e;
+        if n <= STACK_ROW {
+            let e = &mut e[..n];
+            let mut sum = T::zero();
+            for (e, &v) in e.iter_mut().zip(row) {
+                *e = (v - m).exp();
+                sum += *e;
+            }
+            let k = s / sum;
+            for (gz, &e) in gr.iter_mut().zip(e.iter()) {
+                *gz += k * e;
+            }
+        } else {
+            let sum = row.iter().fold(T::zero(), |acc, &v| acc + (v - m).exp());
+            let k = s / sum;
+            for (gz, &v) in gr.iter_mut().zip(row) {
+                *gz += k * (v - m).exp();
+            }
         }
         gr[c] -= s;
     }
