@@ -26,42 +26,14 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use plotters::prelude::*;
-use wengert::ops::{Matrix, Real};
-use wengert::optim::problems::Quadratic;
+use wengert::ops::Matrix;
+use wengert::optim::problems::{rosenbrock, Quadratic, Rosenbrock};
 use wengert::optim::second_order::{LbfgsOptions, NewtonOptions};
-use wengert::optim::tape_adapters::{fg, hessian_fn, value_grad_fn, Objective};
+use wengert::optim::tape_adapters::{fg, hessian_fn, value_grad_fn};
 use wengert::optim::{lbfgs, newton_lm, AdaGrad, Adam, AdamW, Momentum, Nesterov, Optimizer, RmsProp, Sgd};
 
 /// The target of the "steps to" column.
 const TOL: f64 = 1e-6;
-
-/// Rosenbrock's banana, written once for `f64`, `Var<f64>` and `Var<Dual<f64>>`.
-fn rosenbrock<T: Real>(x: &[T]) -> T {
-    (x[1] - x[0] * x[0]).square() * 100.0 + (x[0] - 1.0).square()
-}
-
-struct Rosenbrock;
-impl Objective for Rosenbrock {
-    fn eval<T: Real>(&self, x: &[T]) -> T {
-        rosenbrock(x)
-    }
-}
-
-/// `½xᵀAx − bᵀx` as scalar ops, so the tape differentiates it (twice, for Newton).
-struct QuadraticModel<'a>(&'a Quadratic);
-impl Objective for QuadraticModel<'_> {
-    fn eval<T: Real>(&self, x: &[T]) -> T {
-        let (a, b) = (&self.0.a, &self.0.b);
-        let mut acc = T::zero();
-        for i in 0..x.len() {
-            for j in 0..x.len() {
-                acc += x[i] * x[j] * (0.5 * a[(i, j)]);
-            }
-            acc -= x[i] * b[i];
-        }
-        acc
-    }
-}
 
 #[derive(Clone, Copy, Debug, PartialEq)]
 enum Method {
@@ -532,7 +504,7 @@ fn main() -> Result<(), Box<dyn Error>> {
     race(&rosen, rosenbrock::<f64>, &out)?;
 
     let q = Quadratic::anisotropic(2, 10.0, 1);
-    let model = QuadraticModel(&q);
+    let model = &q;
     let xs = q.minimizer();
     let quad = Problem {
         name: "quadratic",

@@ -13,6 +13,7 @@ use wengert_ops::{Matrix, Real};
 
 use crate::linalg::{dot, matvec, matvec_t, solve_spd, symmetric_eigen};
 use crate::params::{Grads, Params};
+use crate::tape_adapters::Objective;
 
 // ---------------------------------------------------------------------------------
 // Quadratics
@@ -110,6 +111,23 @@ impl Quadratic {
     }
 }
 
+/// `½xᵀAx − bᵀx` written with scalar ops, so the tape differentiates it (twice,
+/// for Newton and curvature analysis). The inherent methods
+/// ([`Quadratic::gradient`], [`Quadratic::hessian`], …) are the analytic
+/// formulas; call the trait's (`Objective::hessian(&q, x)`) for the tape's.
+impl Objective for Quadratic {
+    fn eval<T: Real>(&self, x: &[T]) -> T {
+        let mut acc = T::zero();
+        for i in 0..x.len() {
+            for j in 0..x.len() {
+                acc += x[i] * x[j] * (0.5 * self.a[(i, j)]);
+            }
+            acc -= x[i] * self.b[i];
+        }
+        acc
+    }
+}
+
 /// A random orthogonal matrix: the eigenvectors of a random symmetric matrix.
 fn random_orthogonal(n: usize, rng: &mut StdRng) -> Matrix<f64> {
     let g = Matrix::<f64>::random_normal(n, n, 0.0, 1.0, rng);
@@ -142,6 +160,17 @@ pub fn rosenbrock<T: Real>(x: &[T]) -> T {
         acc += t * t * 100.0 + u * u;
     }
     acc
+}
+
+/// [`rosenbrock`] as an [`Objective`], for the methods that take one (Newton,
+/// Newton-CG, curvature analysis).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Rosenbrock;
+
+impl Objective for Rosenbrock {
+    fn eval<T: Real>(&self, x: &[T]) -> T {
+        rosenbrock(x)
+    }
 }
 
 /// `∇f` of [`rosenbrock`].
