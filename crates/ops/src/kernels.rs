@@ -1,4 +1,4 @@
-//! Dense kernels: the matrix product for any [`Scalar`](crate::Scalar), and the
+//! Dense kernels: the matrix product for any [`Scalar`], and the
 //! dispatch to a tuned kernel for `f32`/`f64`.
 //!
 //! Why two paths: the same op catalogue must run over dual numbers (forward mode,
