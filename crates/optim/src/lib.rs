@@ -81,16 +81,22 @@ pub mod clip;
 pub mod constrained;
 pub mod curvature;
 pub mod first_order;
+pub mod hyperparameters;
 pub mod linalg;
 pub mod optimizer;
 pub mod params;
 pub mod problems;
 pub mod schedule;
 pub mod second_order;
+pub mod state;
 pub mod tape_adapters;
 
 pub use clip::{clip_grad_norm, clip_grad_value, clip_norm_slice, GradAccumulator};
-pub use first_order::{AdaGrad, Adafactor, Adam, AdamW, AmsGrad, Lion, Momentum, MomentumForm, Nesterov, RmsProp, Sgd};
+pub use first_order::{
+    AdaGrad, Adafactor, Adam, AdamW, AmsGrad, FirstOrder, Lion, Momentum, MomentumForm, Nesterov, RmsProp, Sgd,
+    UpdateRule,
+};
+pub use hyperparameters::{Domain, HyperparameterError};
 pub use optimizer::{Optimizer, FLAT_PARAM};
 pub use params::{Grads, Params};
 pub use schedule::{
@@ -98,4 +104,5 @@ pub use schedule::{
     WarmRestarts, WarmupCosine,
 };
 pub use second_order::{lbfgs, newton_cg, newton_lm, OptimResult, Termination};
+pub use state::{OptimizerState, StateError};
 pub use tape_adapters::{fg, grad_fn, hessian_fn, hvp_fn, value_grad_fn, Objective};

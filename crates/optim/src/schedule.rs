@@ -5,19 +5,54 @@
 //! the optimizer, so any [`Schedule`] composes with any [`Optimizer`] through
 //! [`Scheduled`], and schedules can be tested by evaluating them at chosen steps.
 //! Steps are 0-based: `lr(0)` is the rate of the first update.
+//!
+//! Schedules are plain structs with public fields, so their configuration is
+//! checked by [`Schedule::validate`] (rates finite, starting rates `> 0`, floors
+//! `≥ 0`, periods `> 0`), which [`Scheduled::new`] calls (panicking) and
+//! [`Scheduled::try_new`] returns; and [`Scheduled`] checks every rate a schedule
+//! produces before handing it to the optimizer, which catches closures too.
 
 use std::f64::consts::PI;
 
 use wengert_ops::Scalar;
 
+use crate::hyperparameters::{check, Domain, HyperparameterError};
 use crate::optimizer::Optimizer;
 use crate::params::{Grads, Params};
+use crate::state::{OptimizerState, StateError};
 
 /// A learning-rate schedule: the rate to use for the update with 0-based index `step`.
 pub trait Schedule {
     /// The learning rate at `step`.
     fn lr(&self, step: u64) -> f64;
+
+    /// Checks the schedule's configuration, naming the first field out of range.
+    /// The default accepts everything (closures are checked step by step by
+    /// [`Scheduled`] instead).
+    ///
+    /// ```
+    /// use wengert_optim::{CosineAnnealing, Schedule};
+    /// let bad = CosineAnnealing { max_lr: 0.1, min_lr: -0.01, total: 100 };
+    /// assert_eq!(
+    ///     bad.validate().unwrap_err().to_string(),
+    ///     "CosineAnnealing: `min_lr` must be finite and ≥ 0, got -0.01"
+    /// );
+    /// ```
+    ///
+    /// # Errors
+    /// The first field outside its documented range.
+    fn validate(&self) -> Result<(), HyperparameterError> {
+        Ok(())
+    }
 }
+
+/// Checks `(name, value, domain)` triples of schedule `owner` in order.
+fn check_all(owner: &'static str, fields: &[(&'static str, f64, Domain)]) -> Result<(), HyperparameterError> {
+    fields.iter().try_for_each(|&(name, value, domain)| check(owner, name, value, domain).map(|_| ()))
+}
+
+/// Domain of a period or length in steps: at least one step.
+const STEPS: Domain = Domain::AtLeast(1.0);
 
 impl<F: Fn(u64) -> f64> Schedule for F {
     fn lr(&self, step: u64) -> f64 {
@@ -33,14 +68,17 @@ impl Schedule for Constant {
     fn lr(&self, _step: u64) -> f64 {
         self.0
     }
+    fn validate(&self) -> Result<(), HyperparameterError> {
+        check_all("Constant", &[("lr", self.0, Domain::POSITIVE)])
+    }
 }
 
 /// Step decay: `η(t) = η₀ · γ^⌊t / step_size⌋` (multiply by γ every `step_size` steps).
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct StepDecay {
-    /// η₀.
+    /// η₀ (> 0).
     pub initial: f64,
-    /// Factor γ applied at each drop.
+    /// Factor γ applied at each drop (> 0).
     pub gamma: f64,
     /// Steps between drops (> 0).
     pub step_size: u64,
@@ -50,14 +88,24 @@ impl Schedule for StepDecay {
     fn lr(&self, step: u64) -> f64 {
         self.initial * self.gamma.powi((step / self.step_size.max(1)) as i32)
     }
+    fn validate(&self) -> Result<(), HyperparameterError> {
+        check_all(
+            "StepDecay",
+            &[
+                ("initial", self.initial, Domain::POSITIVE),
+                ("gamma", self.gamma, Domain::POSITIVE),
+                ("step_size", self.step_size as f64, STEPS),
+            ],
+        )
+    }
 }
 
 /// Exponential decay: `η(t) = η₀ · γ^t`.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct ExponentialDecay {
-    /// η₀.
+    /// η₀ (> 0).
     pub initial: f64,
-    /// Per-step factor γ.
+    /// Per-step factor γ (> 0).
     pub gamma: f64,
 }
 
@@ -65,15 +113,21 @@ impl Schedule for ExponentialDecay {
     fn lr(&self, step: u64) -> f64 {
         self.initial * self.gamma.powf(step as f64)
     }
+    fn validate(&self) -> Result<(), HyperparameterError> {
+        check_all(
+            "ExponentialDecay",
+            &[("initial", self.initial, Domain::POSITIVE), ("gamma", self.gamma, Domain::POSITIVE)],
+        )
+    }
 }
 
 /// Half-cosine from `η_max` at `t = 0` to `η_min` at `t = total`, then `η_min`:
 /// `η(t) = η_min + (η_max − η_min)(1 + cos(π t / total)) / 2`.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct CosineAnnealing {
-    /// Rate at step 0.
+    /// Rate at step 0 (> 0).
     pub max_lr: f64,
-    /// Rate from step `total` on.
+    /// Rate from step `total` on (≥ 0).
     pub min_lr: f64,
     /// Length of the decay (> 0).
     pub total: u64,
@@ -88,6 +142,16 @@ impl Schedule for CosineAnnealing {
         let t = step.min(self.total) as f64;
         half_cosine(self.max_lr, self.min_lr, t, self.total.max(1) as f64)
     }
+    fn validate(&self) -> Result<(), HyperparameterError> {
+        check_all(
+            "CosineAnnealing",
+            &[
+                ("max_lr", self.max_lr, Domain::POSITIVE),
+                ("min_lr", self.min_lr, Domain::NON_NEGATIVE),
+                ("total", self.total as f64, STEPS),
+            ],
+        )
+    }
 }
 
 /// Linear warmup then cosine decay, the usual transformer recipe.
@@ -97,13 +161,14 @@ impl Schedule for CosineAnnealing {
 /// cosine from `η_peak` at `t = warmup` to `η_min` at `t = total`; `η_min` after.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct WarmupCosine {
-    /// Peak rate reached at the end of warmup.
+    /// Peak rate reached at the end of warmup (> 0).
     pub peak_lr: f64,
-    /// Final rate.
+    /// Final rate (≥ 0).
     pub min_lr: f64,
     /// Warmup length in steps.
     pub warmup: u64,
-    /// Step at which the cosine reaches `min_lr` (> `warmup`).
+    /// Step at which the cosine reaches `min_lr` (> `warmup`; equal to it means
+    /// no decay: the rate stays at the peak).
     pub total: u64,
 }
 
@@ -117,6 +182,16 @@ impl Schedule for WarmupCosine {
             half_cosine(self.peak_lr, self.min_lr, t, span)
         }
     }
+    fn validate(&self) -> Result<(), HyperparameterError> {
+        check_all(
+            "WarmupCosine",
+            &[
+                ("peak_lr", self.peak_lr, Domain::POSITIVE),
+                ("min_lr", self.min_lr, Domain::NON_NEGATIVE),
+                ("total", self.total as f64, Domain::AtLeast(self.warmup.max(1) as f64)),
+            ],
+        )
+    }
 }
 
 /// Cyclical learning rate, triangular policy (Smith 2017): linear from `base_lr`
@@ -125,9 +200,9 @@ impl Schedule for WarmupCosine {
 /// with `c = ⌊1 + t / (2 half_cycle)⌋`.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Triangular {
-    /// Lowest rate (at `t = 0, 2h, 4h, …`).
+    /// Lowest rate (at `t = 0, 2h, 4h, …`; ≥ 0).
     pub base_lr: f64,
-    /// Highest rate (at `t = h, 3h, …`).
+    /// Highest rate (at `t = h, 3h, …`; > 0).
     pub max_lr: f64,
     /// Half-period h in steps (> 0).
     pub half_cycle: u64,
@@ -141,6 +216,16 @@ impl Schedule for Triangular {
         let x = (t / h - 2.0 * cycle + 1.0).abs();
         self.base_lr + (self.max_lr - self.base_lr) * (1.0 - x).max(0.0)
     }
+    fn validate(&self) -> Result<(), HyperparameterError> {
+        check_all(
+            "Triangular",
+            &[
+                ("base_lr", self.base_lr, Domain::NON_NEGATIVE),
+                ("max_lr", self.max_lr, Domain::POSITIVE),
+                ("half_cycle", self.half_cycle as f64, STEPS),
+            ],
+        )
+    }
 }
 
 /// SGDR: cosine annealing with warm restarts (Loshchilov & Hutter). The first
@@ -150,9 +235,9 @@ impl Schedule for Triangular {
 /// to `η_max` at the start of each period.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct WarmRestarts {
-    /// Rate at the start of each period.
+    /// Rate at the start of each period (> 0).
     pub max_lr: f64,
-    /// Floor approached at the end of each period.
+    /// Floor approached at the end of each period (≥ 0).
     pub min_lr: f64,
     /// Length T₀ of the first period (> 0).
     pub period: u64,
@@ -170,6 +255,17 @@ impl Schedule for WarmRestarts {
         }
         half_cosine(self.max_lr, self.min_lr, t as f64, len as f64)
     }
+    fn validate(&self) -> Result<(), HyperparameterError> {
+        check_all(
+            "WarmRestarts",
+            &[
+                ("max_lr", self.max_lr, Domain::POSITIVE),
+                ("min_lr", self.min_lr, Domain::NON_NEGATIVE),
+                ("period", self.period as f64, STEPS),
+                ("period_mult", self.period_mult as f64, STEPS),
+            ],
+        )
+    }
 }
 
 /// Any optimizer driven by a schedule: before each step the inner optimizer's rate
@@ -178,6 +274,12 @@ impl Schedule for WarmRestarts {
 /// [`set_learning_rate`](Optimizer::set_learning_rate) forwards to the inner
 /// optimizer but is overridden by the schedule at the next step;
 /// [`learning_rate`](Optimizer::learning_rate) reports the rate the next step will use.
+/// The schedule's position is the inner step count, so the inner optimizer's
+/// [`state`](Optimizer::state) is all a checkpoint needs.
+///
+/// # Panics
+/// [`step`](Optimizer::step) panics, naming the step, if the schedule gives a
+/// rate that is negative or not finite.
 #[derive(Clone, Debug)]
 pub struct Scheduled<O, S> {
     /// The wrapped optimizer.
@@ -186,16 +288,34 @@ pub struct Scheduled<O, S> {
     pub schedule: S,
 }
 
-impl<O, S> Scheduled<O, S> {
+impl<O, S: Schedule> Scheduled<O, S> {
     /// Wraps `inner` so each step uses `schedule`.
+    ///
+    /// # Panics
+    /// If [`schedule.validate()`](Schedule::validate) fails; the message names the
+    /// schedule, the field and the value.
     pub fn new(inner: O, schedule: S) -> Self {
-        Scheduled { inner, schedule }
+        Self::try_new(inner, schedule).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// [`new`](Scheduled::new) for schedules built from user input.
+    ///
+    /// # Errors
+    /// The first field of `schedule` outside its range.
+    pub fn try_new(inner: O, schedule: S) -> Result<Self, HyperparameterError> {
+        schedule.validate()?;
+        Ok(Scheduled { inner, schedule })
     }
 }
 
 impl<T: Scalar, O: Optimizer<T>, S: Schedule> Optimizer<T> for Scheduled<O, S> {
     fn step(&mut self, params: &mut Params<T>, grads: &Grads<T>) {
-        let lr = self.schedule.lr(self.inner.steps());
+        let step = self.inner.steps();
+        let lr = self.schedule.lr(step);
+        assert!(
+            Domain::NON_NEGATIVE.contains(lr),
+            "Scheduled: the schedule gave learning rate {lr} for step {step}; rates must be finite and ≥ 0"
+        );
         self.inner.set_learning_rate(lr);
         self.inner.step(params, grads);
     }
@@ -210,6 +330,12 @@ impl<T: Scalar, O: Optimizer<T>, S: Schedule> Optimizer<T> for Scheduled<O, S> {
     }
     fn set_learning_rate(&mut self, lr: f64) {
         self.inner.set_learning_rate(lr);
+    }
+    fn state(&self) -> OptimizerState<T> {
+        self.inner.state()
+    }
+    fn load_state(&mut self, state: &OptimizerState<T>) -> Result<(), StateError> {
+        self.inner.load_state(state)
     }
 }
 
@@ -266,10 +392,15 @@ impl LrFinder {
     /// whatever state the sweep reached: restore a copy before real training.
     ///
     /// # Panics
-    /// If `num_steps < 2` or the rates are not `0 < min_lr < max_lr`.
+    /// If `num_steps < 2` or the rates are not finite with `0 < min_lr < max_lr`.
     pub fn run(&self, mut train_step: impl FnMut(f64) -> f64) -> LrFinderResult {
         assert!(self.num_steps >= 2, "LrFinder: need at least 2 steps");
-        assert!(0.0 < self.min_lr && self.min_lr < self.max_lr, "LrFinder: need 0 < min_lr < max_lr");
+        assert!(
+            0.0 < self.min_lr && self.min_lr < self.max_lr && self.max_lr.is_finite(),
+            "LrFinder: need finite rates with 0 < min_lr < max_lr, got min_lr {} and max_lr {}",
+            self.min_lr,
+            self.max_lr
+        );
         let ratio = (self.max_lr / self.min_lr).powf(1.0 / (self.num_steps - 1) as f64);
         let (mut lrs, mut losses, mut smoothed) = (Vec::new(), Vec::new(), Vec::new());
         let (mut best, mut avg) = (f64::INFINITY, 0.0);
