@@ -104,8 +104,8 @@ pub struct ParamStateEntry<T> {
 ///
 /// Got from [`Optimizer::state`](crate::Optimizer::state), given back to
 /// [`Optimizer::load_state`](crate::Optimizer::load_state). Parameters the
-/// optimizer has not stepped yet have no entry (their state is created on first
-/// sight, as it would have been).
+/// optimizer has not stepped yet, or keeps no buffers for, have no entry (their
+/// state is created on their next step, as it would have been).
 ///
 /// ```
 /// use wengert_optim::{Adam, Optimizer};

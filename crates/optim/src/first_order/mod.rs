@@ -298,6 +298,8 @@ impl<R: UpdateRule, T: Scalar> Optimizer<T> for FirstOrder<R, T> {
     }
 
     fn state(&self) -> OptimizerState<T> {
+        // A state without buffers (plain SGD) has nothing to save; it is
+        // recreated, identical, on the parameter's next step.
         let params = self
             .states
             .iter()
@@ -306,6 +308,7 @@ impl<R: UpdateRule, T: Scalar> Optimizer<T> for FirstOrder<R, T> {
                 shape: slot.shape,
                 buffers: slot.state.buffers().into_iter().map(|(b, m)| (b, m.clone())).collect(),
             })
+            .filter(|entry| !entry.buffers.is_empty())
             .collect();
         OptimizerState { optimizer: R::NAME.to_string(), steps: self.steps, learning_rate: self.lr, params }
     }
