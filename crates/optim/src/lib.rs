@@ -4,7 +4,10 @@
 //!
 //! * **First-order methods** implement [`Optimizer`]: they consume parameter
 //!   values and gradients as named [`Params`] (state is kept per parameter name)
-//!   and update the parameters in place.
+//!   and update the parameters in place. Each is an update rule driven by one
+//!   generic [`FirstOrder`] ([`first_order`]); their hyperparameters are checked
+//!   ([`hyperparameters`]) and their state can be saved and restored bit for bit
+//!   ([`state`]).
 //! * **Second-order and constrained methods** ([`second_order`], [`constrained`])
 //!   work on flat `f64` vectors and take closures: value-and-gradient,
 //!   Hessian-vector product, Hessian. The tape's `value_and_grad`, `hvp` and

@@ -125,11 +125,14 @@ fn every_hyperparameter_of_every_optimizer_is_range_checked() {
     every_hyperparameter_is_checked::<AdafactorRule>();
 }
 
+/// An expected message prefix and a builder call that should panic with it.
+type SetterCase = (&'static str, Box<dyn Fn() + std::panic::RefUnwindSafe>);
+
 /// The typed setters are the checked ones: each optimizer's own setter refuses
 /// NaN (spot check of one per optimizer, through `catch_unwind`).
 #[test]
 fn typed_setters_refuse_nan() {
-    let cases: Vec<(&str, Box<dyn Fn() + std::panic::RefUnwindSafe>)> = vec![
+    let cases: Vec<SetterCase> = vec![
         ("Nesterov: `beta`", Box::new(|| drop(Nesterov::<f64>::new().beta(f64::NAN)))),
         ("AdaGrad: `initial_accumulator`", Box::new(|| drop(AdaGrad::<f64>::new().initial_accumulator(f64::NAN)))),
         ("RmsProp: `rho`", Box::new(|| drop(RmsProp::<f64>::new().rho(f64::NAN)))),

@@ -111,7 +111,7 @@ fn the_exported_buffers_are_the_moments() {
     let s: &Moments<f64> = opt.param_state("flat").unwrap();
     assert_eq!(s.buffers().iter().map(|(n, _)| *n).collect::<Vec<_>>(), ["m", "v", "v_max"]);
     // After one step m = (1 − β₁)g and v = (1 − β₂)g², exactly as computed in f64.
-    assert_eq!(s.m().as_slice(), [(1.0 - 0.9) * 0.5, (1.0 - 0.9) * -1.0]);
+    assert_eq!(s.m().as_slice(), [(1.0 - 0.9) * 0.5, -(1.0 - 0.9)]);
     assert_eq!(s.v().as_slice(), [(1.0 - 0.999) * 0.5 * 0.5, (1.0 - 0.999) * 1.0 * 1.0]);
     let state = opt.state();
     assert_eq!(state.tensors().names().collect::<Vec<_>>(), ["flat.m", "flat.v", "flat.v_max"]);

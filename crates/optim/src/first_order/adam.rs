@@ -149,7 +149,8 @@ impl<const DECOUPLED: bool, const AMSGRAD: bool> UpdateRule for AdamRule<DECOUPL
         let c = T::from_f64;
         let (beta1, beta2, one_b1, one_b2) = (c(b1), c(b2), c(1.0 - b1), c(1.0 - b2));
         // θ ← (1 − ηλ)θ − η m̂ / (√v̂ + ε), with m̂ = m / bc1 and v̂ = v / bc2.
-        let (step_size, inv_bc2, eps, shrink) = (c(lr / bc1), c(1.0 / bc2), c(self.eps), c(1.0 - lr * self.weight_decay));
+        let (step_size, inv_bc2, eps, shrink) =
+            (c(lr / bc1), c(1.0 / bc2), c(self.eps), c(1.0 - lr * self.weight_decay));
         let moments = theta.iter_mut().zip(grad).zip(s.m.as_mut_slice()).zip(s.v.as_mut_slice());
         match s.v_max.as_mut() {
             Some(v_max) => {

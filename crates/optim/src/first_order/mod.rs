@@ -204,9 +204,10 @@ impl<R: UpdateRule, T: Scalar> FirstOrder<R, T> {
         let slot = match hp.name {
             "lr" => &mut self.lr,
             "l2" => &mut self.l2,
-            _ => self.rule.hyperparameter_mut(hp.name).unwrap_or_else(|| {
-                panic!("{}: hyperparameter `{}` is listed but has no storage", R::NAME, hp.name)
-            }),
+            _ => self
+                .rule
+                .hyperparameter_mut(hp.name)
+                .unwrap_or_else(|| panic!("{}: hyperparameter `{}` is listed but has no storage", R::NAME, hp.name)),
         };
         *slot = value;
         Ok(self)

@@ -33,7 +33,10 @@ impl UpdateRule for RmsPropRule {
     type State<T: Scalar> = Buffer<T>;
 
     fn hyperparameters(&self) -> Vec<Hyperparameter> {
-        vec![Hyperparameter::new("rho", self.rho, Domain::FRACTION), Hyperparameter::new("eps", self.eps, Domain::POSITIVE)]
+        vec![
+            Hyperparameter::new("rho", self.rho, Domain::FRACTION),
+            Hyperparameter::new("eps", self.eps, Domain::POSITIVE),
+        ]
     }
 
     fn hyperparameter_mut(&mut self, name: &str) -> Option<&mut f64> {
