@@ -43,12 +43,13 @@ mod train;
 
 use train::TrainArgs;
 
-/// Trains a model and writes its loss curve (SVG) and checkpoint (safetensors).
+/// The whole command line.
 #[derive(Debug, Parser)]
 #[command(
     name = "wengert",
     version,
-    about,
+    about = "Trains a model and writes its loss curve (SVG) and checkpoint (safetensors). \
+             With no command, runs `train`.",
     long_about = None,
     max_term_width = 100,
     allow_negative_numbers = true,
@@ -57,7 +58,7 @@ use train::TrainArgs;
 pub struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
-    /// With no command, the flags of `train`.
+    // With no command, the flags of `train`.
     #[command(flatten)]
     train: TrainArgs,
 }
@@ -235,12 +236,12 @@ mod tests {
 
     #[test]
     fn errors_keep_clap_hints_but_not_the_usage_block() {
-        let err = args::short_error(&parse(&["--optimizer", "adamx"]).unwrap_err());
-        assert!(err.contains("[possible values: sgd, momentum,") && err.contains("adafactor]"), "{err}");
-        assert!(err.contains("tip: a similar value exists: 'adam'"), "{err}");
-        let err = args::short_error(&parse(&["--datset", "iris"]).unwrap_err());
-        assert!(err.contains("tip: a similar argument exists: '--dataset'"), "{err}");
-        for e in [&err] {
+        let wrong_value = args::short_error(&parse(&["--optimizer", "adamx"]).unwrap_err());
+        assert!(wrong_value.contains("[possible values: sgd, momentum,") && wrong_value.contains("adafactor]"));
+        assert!(wrong_value.contains("tip: a similar value exists: 'adam'"), "{wrong_value}");
+        let misspelt = args::short_error(&parse(&["--datset", "iris"]).unwrap_err());
+        assert!(misspelt.contains("tip: a similar argument exists: '--dataset'"), "{misspelt}");
+        for e in [&wrong_value, &misspelt] {
             assert!(!e.contains("Usage:") && !e.contains("For more information") && !e.contains("\n\n"), "{e}");
             assert!(e.lines().count() <= 3, "short: {e}");
         }
