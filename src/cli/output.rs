@@ -64,12 +64,19 @@ impl OutputFiles {
 #[derive(Clone, Debug)]
 pub struct Console {
     epochs: usize,
+    progress: bool,
 }
 
 impl Console {
-    /// A log for a run of `epochs` epochs.
-    pub fn new(_args: &OutputArgs, epochs: usize) -> Self {
-        Console { epochs }
+    /// A log for a run of `epochs` epochs, as `args` ask.
+    pub fn new(args: &OutputArgs, epochs: usize) -> Self {
+        Console { epochs, progress: !args.no_progress }
+    }
+
+    /// Whether the training loop may show its progress bar (it does so only
+    /// when stdout is a terminal).
+    pub fn shows_progress(&self) -> bool {
+        self.progress
     }
 
     /// Prints one line (or block) of the log.
@@ -78,7 +85,7 @@ impl Console {
     }
 
     /// Prints the line of a finished epoch.
-    pub fn epoch(&mut self, record: &EpochRecord) {
+    pub fn epoch(&self, record: &EpochRecord) {
         self.say(epoch_line(record, self.epochs));
     }
 
@@ -207,6 +214,13 @@ mod tests {
             ),
             "{text}"
         );
+    }
+
+    #[test]
+    fn no_progress_turns_the_bar_off() {
+        let args = |no_progress| OutputArgs { out: PathBuf::from("out"), no_progress };
+        assert!(Console::new(&args(false), 3).shows_progress());
+        assert!(!Console::new(&args(true), 3).shows_progress());
     }
 
     #[test]

@@ -25,9 +25,9 @@ use super::plot;
 #[derive(Clone, Debug, Args)]
 pub struct TrainArgs {
     /// Dataset: mnist, digits, breast-cancer, iris, wine, diabetes, wine-quality
-    /// (bundled in data/), a CSV file (header row, numeric columns, target last;
-    /// a target that is not class labels is real-valued, as diabetes' is),
-    /// or a folder holding the four MNIST-format IDX files.
+    /// (bundled in data/), a CSV file (header row, numeric columns, target last:
+    /// class labels if all are non-negative integers, else a real-valued target,
+    /// as diabetes' is), or a folder holding the four MNIST-format IDX files.
     #[arg(long, default_value = "mnist", value_name = "NAME|PATH", value_parser = data_source)]
     pub dataset: DataSource,
     #[command(flatten)]
@@ -65,8 +65,8 @@ pub fn run(args: &TrainArgs) -> Result<(), NnError> {
     // to save; after loading, so that a mistyped dataset leaves no folder.
     OutputFiles::create_folder(&args.output.out)?;
     match args.precision {
-        Precision::F32 => train::<f32>(args, &hyper, &prepared, start),
-        Precision::F64 => train::<f64>(args, &hyper, &prepared, start),
+        Precision::F32 => fit_and_report::<f32>(args, &hyper, &prepared, start),
+        Precision::F64 => fit_and_report::<f64>(args, &hyper, &prepared, start),
     }
 }
 
@@ -89,7 +89,7 @@ fn check_targets(model: ModelKind, data: &Bundled) -> Result<(), NnError> {
     }
 }
 
-fn train<T: Float + 'static>(
+fn fit_and_report<T: Float + 'static>(
     args: &TrainArgs,
     hyper: &Hyperparams,
     data: &Prepared,
@@ -105,16 +105,17 @@ fn train<T: Float + 'static>(
         batch_size: hyper.batch_size,
         seed: args.seed,
         clip_norm: args.clip,
-        progress: !args.output.no_progress,
+        progress: console.shows_progress(),
         early_stopping: None,
         eval_batch_size: 2000,
     };
     let schedule = hyper.schedule.build(hyper.lr, config.total_steps(data.train.len()));
-    let mut epoch_log = console.clone();
-    let history = Trainer::new(config)
-        .schedule(move |step| schedule.lr(step))
-        .on_epoch(move |r| epoch_log.epoch(r))
-        .fit(&mut *model, &mut *optimizer, &data.train, Some(&data.test))?;
+    let history = Trainer::new(config).schedule(move |step| schedule.lr(step)).on_epoch(|r| console.epoch(r)).fit(
+        &mut *model,
+        &mut *optimizer,
+        &data.train,
+        Some(&data.test),
+    )?;
 
     let files = OutputFiles::new(&args.output.out, &args.dataset.name(), hyper.model);
     checkpoint::save(model.params(), &files.checkpoint)?;
