@@ -9,12 +9,12 @@
 //! Run: `cargo run --release --example two_layer_net [OUTPUT_FOLDER]`
 //! (default `out/examples`).
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
+use plotters::prelude::*;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use wengert::nn::data::{load_bundled, train_test_split_stratified, Dataset, Standardizer};
-use wengert::nn::plot::decision_boundary_svg;
 use wengert::nn::train::{predict, TrainConfig, Trainer};
 use wengert::nn::{NnError, Objective, TwoLayerNet};
 use wengert::ops::Matrix;
@@ -115,5 +115,79 @@ fn main() -> Result<(), NnError> {
     if let Some(cm) = &ev.confusion {
         println!("{cm}");
     }
+    Ok(())
+}
+
+// ----- the plot (plotters, SVG backend: no font or image libraries) -----
+
+fn plot_err(path: &Path, e: impl std::fmt::Display) -> NnError {
+    NnError::Output { path: path.to_path_buf(), message: format!("could not draw the plot: {e}") }
+}
+
+/// The palette of `decision_boundary_svg`, one colour per class (cycled).
+const PALETTE: [RGBColor; 6] = [
+    RGBColor(31, 119, 180),
+    RGBColor(255, 127, 14),
+    RGBColor(44, 160, 44),
+    RGBColor(214, 39, 40),
+    RGBColor(148, 103, 189),
+    RGBColor(140, 86, 75),
+];
+
+/// Writes the decision regions of a 2-D classifier and the labelled points to
+/// `path`. `classify` maps a batch of `(x, y)` grid points to classes (one call
+/// for the whole `resolution × resolution` grid); `points` are
+/// `(x, y, class)` triples drawn on top.
+fn decision_boundary_svg(
+    points: &[(f64, f64, usize)],
+    classify: impl FnOnce(&[(f64, f64)]) -> Vec<usize>,
+    resolution: usize,
+    title: &str,
+    path: &Path,
+) -> Result<(), NnError> {
+    let (mut x0, mut x1, mut y0, mut y1) = (f64::INFINITY, f64::NEG_INFINITY, f64::INFINITY, f64::NEG_INFINITY);
+    for &(x, y, _) in points {
+        x0 = x0.min(x);
+        x1 = x1.max(x);
+        y0 = y0.min(y);
+        y1 = y1.max(y);
+    }
+    if !(x0 < x1 && y0 < y1) {
+        return Err(NnError::Output { path: path.to_path_buf(), message: "need points spanning a 2-D area".into() });
+    }
+    let (px, py) = (0.1 * (x1 - x0), 0.1 * (y1 - y0));
+    let (x0, x1, y0, y1) = (x0 - px, x1 + px, y0 - py, y1 + py);
+    let r = resolution.max(2);
+    let (dx, dy) = ((x1 - x0) / r as f64, (y1 - y0) / r as f64);
+    let grid: Vec<(f64, f64)> =
+        (0..r * r).map(|k| (x0 + (k % r) as f64 * dx + dx / 2.0, y0 + (k / r) as f64 * dy + dy / 2.0)).collect();
+    let classes = classify(&grid);
+    if classes.len() != grid.len() {
+        return Err(NnError::Output {
+            path: path.to_path_buf(),
+            message: format!("the classifier returned {} classes for {} grid points", classes.len(), grid.len()),
+        });
+    }
+
+    let root = SVGBackend::new(path, (640, 600)).into_drawing_area();
+    root.fill(&WHITE).map_err(|e| plot_err(path, e))?;
+    let mut chart = ChartBuilder::on(&root)
+        .caption(title, ("sans-serif", 20))
+        .margin(10)
+        .x_label_area_size(30)
+        .y_label_area_size(40)
+        .build_cartesian_2d(x0..x1, y0..y1)
+        .map_err(|e| plot_err(path, e))?;
+    chart.configure_mesh().disable_mesh().draw().map_err(|e| plot_err(path, e))?;
+    chart
+        .draw_series(grid.iter().zip(&classes).map(|(&(x, y), &c)| {
+            let col = PALETTE[c % PALETTE.len()].mix(0.25);
+            Rectangle::new([(x - dx / 2.0, y - dy / 2.0), (x + dx / 2.0, y + dy / 2.0)], col.filled())
+        }))
+        .map_err(|e| plot_err(path, e))?;
+    chart
+        .draw_series(points.iter().map(|&(x, y, c)| Circle::new((x, y), 3, PALETTE[c % PALETTE.len()].filled())))
+        .map_err(|e| plot_err(path, e))?;
+    root.present().map_err(|e| plot_err(path, e))?;
     Ok(())
 }

@@ -13,7 +13,8 @@ use wengert_ops::linalg::LinalgError;
 use crate::checkpoint::CheckpointError;
 use crate::data::DataError;
 
-/// The error type of the models, the training loop and [`run`](crate::run::run).
+/// The error type of the models, data preparation, the training loop and
+/// checkpoints.
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum NnError {

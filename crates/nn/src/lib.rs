@@ -1,7 +1,9 @@
 //! # wengert-nn
 //!
-//! Neural networks and classic models on the wengert tape, the training loop,
-//! checkpoints, and the `wengert` command line's logic.
+//! Neural networks and classic models on the wengert tape, data preparation,
+//! the training loop and checkpoints. (The `wengert` command line is built on
+//! this crate's public API in the root package; this crate needs no
+//! argument parser or plotting library.)
 //!
 //! A model is plain Rust: named parameters in a [`Params`](wengert_optim::Params)
 //! and a forward pass written on tape variables ([`MatVar`](wengert_tape::MatVar)).
@@ -11,14 +13,13 @@
 //!
 //! | module | job |
 //! |---|---|
-//! | [`data`] | datasets, CSV/IDX loaders, standardization, splits, mini-batches |
+//! | [`data`] | datasets, CSV/IDX loaders, standardization, splits, mini-batches, [`prepare`](data::prepare) |
 //! | [`model`] | the [`Model`] trait, [`ParamVars`], [`Objective`], [`FnModel`] |
 //! | [`layers`], [`init`] | [`Linear`], [`Activation`], He/Xavier [`Init`] |
 //! | [`models`] | [`TwoLayerNet`], [`LogisticRegression`], [`LinearRegression`], [`MatrixFactorization`] |
+//! | [`spec`] | [`ModelSpec`]: a built-in model chosen by value, built for the data |
 //! | [`train`] | [`Trainer`](train::Trainer), evaluation, confusion matrix, early stopping |
 //! | [`checkpoint`] | safetensors save/load of a [`Params`](wengert_optim::Params) |
-//! | [`plot`] | loss curves and decision boundaries as SVG |
-//! | [`run`] | the command line: flags, per-dataset defaults, the training job |
 //!
 //! See `docs/nn.md` for a walk-through.
 #![warn(missing_docs)]
@@ -31,8 +32,7 @@ pub mod init;
 pub mod layers;
 pub mod model;
 pub mod models;
-pub mod plot;
-pub mod run;
+pub mod spec;
 pub mod train;
 
 pub use error::NnError;
@@ -40,6 +40,7 @@ pub use init::Init;
 pub use layers::{Activation, Linear};
 pub use model::{argmax, FnModel, Model, Objective, ParamVars};
 pub use models::{LinearRegression, LogisticRegression, MatrixFactorization, TwoLayerNet};
+pub use spec::ModelSpec;
 
 /// The walk-through in `docs/nn.md`, compiled as doc tests so that its code
 /// stays correct.

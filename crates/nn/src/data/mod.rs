@@ -17,6 +17,9 @@
 //!   `Matrix<f64>`, optionally refilling one reused buffer.
 //! - [`data_dir`], [`load_bundled`] and [`BundledName`]: the bundled datasets by
 //!   name.
+//! - [`DataSource`] and [`prepare`]: a bundled name, CSV file or IDX folder to
+//!   scaled train and test sets in one call, keeping the [`Scaling`] for new
+//!   inputs.
 //!
 //! Bad input never panics: every loader returns `Result<_, DataError>`, and the
 //! error says which file and where (line and column for CSV, byte offset for IDX).
@@ -46,6 +49,7 @@ mod csv;
 mod dataset;
 mod error;
 mod idx;
+mod prepare;
 mod preprocess;
 
 pub use batch::{Batch, Batches, Epoch};
@@ -57,4 +61,5 @@ pub use idx::{
     load_idx_dataset, load_mnist, parse_idx_images, parse_idx_labels, read_idx_images, read_idx_labels, IdxImages,
     MNIST_TEST_IMAGES, MNIST_TEST_LABELS, MNIST_TRAIN_IMAGES, MNIST_TRAIN_LABELS,
 };
+pub use prepare::{prepare, DataSource, Prepared, Scaling, TargetKind, MNIST_PIXEL_MEAN, MNIST_PIXEL_STD};
 pub use preprocess::{shuffle_indices, train_test_split, train_test_split_stratified, Standardizer};

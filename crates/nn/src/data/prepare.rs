@@ -1,0 +1,235 @@
+//! From a dataset's name or path to scaled train and test sets: the
+//! preparation every training job repeats.
+//!
+//! Why one function for it: a training program, an example and a later
+//! prediction all need the same steps in the same order — load, split
+//! (stratified when the targets are class labels), fit the scaling on the
+//! training part only, apply it to both parts — and a prediction needs the
+//! *same* scaling again, so [`prepare`] returns it ([`Scaling`]) instead of
+//! throwing it away.
+//!
+//! ```
+//! use wengert_nn::data::{prepare, DataSource, TargetKind};
+//!
+//! let source = DataSource::from_name_or_path("iris").expect("a bundled name");
+//! let data = source.load()?;
+//! assert_eq!(data.target_kind(), TargetKind::ClassLabels);
+//! let prepared = prepare(data, TargetKind::ClassLabels, 0.2, 42)?;
+//! assert_eq!((prepared.train.len(), prepared.test.len(), prepared.classes), (120, 30, Some(3)));
+//! // The training part is standardized: every column has mean ≈ 0.
+//! let mean0 = (0..120).map(|i| prepared.train.features()[(i, 0)]).sum::<f64>() / 120.0;
+//! assert!(mean0.abs() < 1e-12);
+//! # Ok::<(), wengert_nn::data::DataError>(())
+//! ```
+
+use std::path::PathBuf;
+
+use wengert_ops::Matrix;
+
+use super::{
+    load_csv, load_mnist, train_test_split, train_test_split_stratified, Bundled, BundledName, DataError, Dataset,
+    Standardizer,
+};
+
+/// Where a dataset comes from: a bundled name, a CSV file, or a folder of
+/// MNIST-format IDX files.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DataSource {
+    /// A dataset bundled in `data/` (see [`BundledName`]).
+    Bundled(BundledName),
+    /// A CSV file: a header row, numeric columns, the target last
+    /// ([`load_csv`]).
+    Csv(PathBuf),
+    /// A folder holding the four MNIST-format IDX files ([`load_mnist`]).
+    IdxDir(PathBuf),
+}
+
+impl DataSource {
+    /// A bundled name if `s` is one ([`BundledName`]'s parsing: case and `_`
+    /// versus `-` do not matter), else an existing folder (IDX files) or file
+    /// (CSV). `None` if it is neither: nothing on disk is read beyond checking
+    /// that the path exists.
+    ///
+    /// ```
+    /// use wengert_nn::data::{BundledName, DataSource};
+    /// assert_eq!(DataSource::from_name_or_path("Breast_Cancer"), Some(DataSource::Bundled(BundledName::BreastCancer)));
+    /// assert_eq!(DataSource::from_name_or_path("no/such/file.csv"), None);
+    /// ```
+    pub fn from_name_or_path(s: &str) -> Option<Self> {
+        if let Ok(name) = s.parse::<BundledName>() {
+            return Some(DataSource::Bundled(name));
+        }
+        let path = PathBuf::from(s);
+        if path.is_dir() {
+            Some(DataSource::IdxDir(path))
+        } else if path.is_file() {
+            Some(DataSource::Csv(path))
+        } else {
+            None
+        }
+    }
+
+    /// A short name, for output file names and logs: the bundled name, or the
+    /// file or folder name without its extension (`data` if there is none).
+    ///
+    /// ```
+    /// use wengert_nn::data::DataSource;
+    /// assert_eq!(DataSource::Csv("tables/prices.csv".into()).name(), "prices");
+    /// ```
+    pub fn name(&self) -> String {
+        match self {
+            DataSource::Bundled(n) => n.name().to_string(),
+            DataSource::Csv(p) | DataSource::IdxDir(p) => {
+                p.file_stem().map_or_else(|| "data".to_string(), |s| s.to_string_lossy().into_owned())
+            }
+        }
+    }
+
+    /// Whether the data comes as a published train/test pair (MNIST and IDX
+    /// folders), which [`prepare`] keeps as it is instead of splitting.
+    pub fn has_published_split(&self) -> bool {
+        matches!(self, DataSource::Bundled(BundledName::Mnist) | DataSource::IdxDir(_))
+    }
+
+    /// Loads the data: one table, or the published train/test pair.
+    pub fn load(&self) -> Result<Bundled, DataError> {
+        match self {
+            DataSource::Bundled(name) => name.load(),
+            DataSource::Csv(path) => Ok(Bundled::Single(load_csv(path)?)),
+            DataSource::IdxDir(dir) => {
+                let (train, test) = load_mnist(dir)?;
+                Ok(Bundled::TrainTest { train, test })
+            }
+        }
+    }
+}
+
+/// What a dataset's targets are.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TargetKind {
+    /// Non-negative integers: class labels ([`Dataset::class_labels`]).
+    ClassLabels,
+    /// Anything else: a real value to regress on.
+    RealValued,
+}
+
+impl TargetKind {
+    /// [`ClassLabels`](Self::ClassLabels) if every target is a non-negative
+    /// integer, else [`RealValued`](Self::RealValued). (Integer targets can
+    /// still be meant as real values — diabetes' are; the caller decides.)
+    pub fn of(dataset: &Dataset) -> Self {
+        if dataset.class_labels().is_ok() {
+            TargetKind::ClassLabels
+        } else {
+            TargetKind::RealValued
+        }
+    }
+}
+
+impl Bundled {
+    /// The [`TargetKind`] of the table, or of the training set of a pair.
+    pub fn target_kind(&self) -> TargetKind {
+        match self {
+            Bundled::Single(table) => TargetKind::of(table),
+            Bundled::TrainTest { train, .. } => TargetKind::of(train),
+        }
+    }
+}
+
+/// MNIST's pixel mean over its training set (pixels in `[0, 1]`).
+pub const MNIST_PIXEL_MEAN: f64 = 0.1307;
+/// MNIST's pixel standard deviation over its training set (pixels in `[0, 1]`).
+pub const MNIST_PIXEL_STD: f64 = 0.3081;
+
+/// How [`prepare`] scaled the features, to scale new inputs the same way.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Scaling {
+    /// `(x − mean) / std` with one mean and std for every feature: MNIST's
+    /// pixel statistics, because per-pixel standardization would blow up the
+    /// border pixels that are almost always 0.
+    Global {
+        /// Subtracted from every feature.
+        mean: f64,
+        /// What every feature is then divided by.
+        std: f64,
+    },
+    /// Per-column standardization fit on the training part.
+    PerColumn(Standardizer),
+}
+
+impl Scaling {
+    /// Scales `features` (one example per row) as the training set was.
+    /// Fails if a [`PerColumn`](Self::PerColumn) scaling was fit on a
+    /// different number of columns.
+    pub fn apply(&self, features: &Matrix<f64>) -> Result<Matrix<f64>, DataError> {
+        match self {
+            Scaling::Global { mean, std } => Ok(features.map(|v| (v - mean) / std)),
+            Scaling::PerColumn(s) => s.transform(features),
+        }
+    }
+
+    /// In place, for a dataset that is not needed unscaled (no second copy of
+    /// a 60000 × 784 matrix).
+    fn apply_owned(&self, dataset: Dataset) -> Result<Dataset, DataError> {
+        match self {
+            Scaling::Global { mean, std } => {
+                let names = dataset.feature_names().to_vec();
+                let target = dataset.target_name().to_string();
+                let (mut x, y) = dataset.into_parts();
+                x.as_mut_slice().iter_mut().for_each(|v| *v = (*v - mean) / std);
+                Dataset::new(x, y, names, target)
+            }
+            Scaling::PerColumn(s) => s.transform_dataset(&dataset),
+        }
+    }
+}
+
+/// Training and test sets ready for a model, and how they were made.
+#[derive(Clone, Debug)]
+pub struct Prepared {
+    /// The training set, scaled.
+    pub train: Dataset,
+    /// The test set, scaled with the training set's statistics.
+    pub test: Dataset,
+    /// Number of classes (at least 2) for class labels, `None` for a
+    /// real-valued target.
+    pub classes: Option<usize>,
+    /// The scaling applied to both sets.
+    pub scaling: Scaling,
+}
+
+/// Prepares loaded data for training a model of `target` kind:
+///
+/// * a published train/test pair (MNIST) is kept as it is and scaled by
+///   MNIST's global pixel mean and std ([`Scaling::Global`]);
+/// * a single table is split with `test_fraction` and `seed` — stratified
+///   ([`train_test_split_stratified`]) for class labels, plain
+///   ([`train_test_split`]) for a real-valued target — and both parts are
+///   standardized with statistics of the training part only
+///   ([`Scaling::PerColumn`]).
+///
+/// `target` is what the model fits: [`TargetKind::RealValued`] regresses on
+/// the targets as numbers even when they are integers. Fails if the targets
+/// are not class labels but `target` says they are, or if the split leaves a
+/// part empty.
+pub fn prepare(data: Bundled, target: TargetKind, test_fraction: f64, seed: u64) -> Result<Prepared, DataError> {
+    let (train, test, scaling) = match data {
+        Bundled::TrainTest { train, test } => {
+            let scaling = Scaling::Global { mean: MNIST_PIXEL_MEAN, std: MNIST_PIXEL_STD };
+            (scaling.apply_owned(train)?, scaling.apply_owned(test)?, scaling)
+        }
+        Bundled::Single(table) => {
+            let (train, test) = match target {
+                TargetKind::ClassLabels => train_test_split_stratified(&table, test_fraction, seed)?,
+                TargetKind::RealValued => train_test_split(&table, test_fraction, seed)?,
+            };
+            let scaling = Scaling::PerColumn(Standardizer::fit(train.features())?);
+            (scaling.apply_owned(train)?, scaling.apply_owned(test)?, scaling)
+        }
+    };
+    let classes = match target {
+        TargetKind::ClassLabels => Some(train.n_classes()?.max(test.n_classes()?).max(2)),
+        TargetKind::RealValued => None,
+    };
+    Ok(Prepared { train, test, classes, scaling })
+}

@@ -1,0 +1,80 @@
+//! [`ModelSpec`]: one of the built-in models chosen by value, built for a
+//! number of inputs and a target.
+//!
+//! Why a value and not a constructor call: a program that lets its user pick
+//! the model (a command line, a config file, a checkpoint that must be loaded
+//! back into the same architecture) needs the choice as data, decided before
+//! the data's width and class count are known, and one place that turns it
+//! into a model. [`ModelSpec::build`] is that place.
+//!
+//! ```
+//! use wengert_nn::{Model, ModelSpec};
+//! let spec = ModelSpec::TwoLayerNet { hidden: 16 };
+//! let net = spec.build::<f32>(4, Some(3), 42)?;
+//! assert_eq!(net.params().num_elements(), 4 * 16 + 16 + 16 * 3 + 3);
+//! // A regression target gives the same network one output and squared error.
+//! let reg = spec.build::<f64>(4, None, 42)?;
+//! assert_eq!(reg.objective().outputs(), 1);
+//! assert!(ModelSpec::LogisticRegression { l2: 0.0 }.build::<f64>(4, None, 0).is_err());
+//! # Ok::<(), wengert_nn::NnError>(())
+//! ```
+
+use wengert_ops::Scalar;
+
+use crate::error::NnError;
+use crate::layers::Activation;
+use crate::model::{Model, Objective};
+use crate::models::{LinearRegression, LogisticRegression, TwoLayerNet};
+
+/// One of the built-in models with the hyper-parameters that shape it.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum ModelSpec {
+    /// [`TwoLayerNet`]: `fc1 → ReLU → fc2`, softmax cross-entropy for class
+    /// labels, squared error for a real-valued target.
+    TwoLayerNet {
+        /// Hidden units.
+        hidden: usize,
+    },
+    /// [`LogisticRegression`] (softmax regression for more than two classes)
+    /// with the penalty `l2/2 ‖W‖²`. Needs class labels.
+    LogisticRegression {
+        /// The L2 penalty λ.
+        l2: f64,
+    },
+    /// [`LinearRegression`] (ridge) with the penalty `l2/2 ‖w‖²`. Needs a
+    /// real-valued target.
+    LinearRegression {
+        /// The L2 penalty λ.
+        l2: f64,
+    },
+}
+
+impl ModelSpec {
+    /// Builds the model for `inputs` features and `classes` classes (`None`
+    /// for a real-valued target), with initial weights from `seed` (the two
+    /// regressions start at zero).
+    ///
+    /// Fails if the model cannot fit that target: logistic regression on a
+    /// real-valued target, linear regression on class labels.
+    pub fn build<T: Scalar + 'static>(
+        &self,
+        inputs: usize,
+        classes: Option<usize>,
+        seed: u64,
+    ) -> Result<Box<dyn Model<T>>, NnError> {
+        match (*self, classes) {
+            (ModelSpec::TwoLayerNet { hidden }, Some(k)) => Ok(Box::new(TwoLayerNet::new(inputs, hidden, k, seed))),
+            (ModelSpec::TwoLayerNet { hidden }, None) => {
+                Ok(Box::new(TwoLayerNet::build(inputs, hidden, Objective::SquaredError, Activation::Relu, seed)))
+            }
+            (ModelSpec::LogisticRegression { l2 }, Some(k)) => Ok(Box::new(LogisticRegression::new(inputs, k, l2))),
+            (ModelSpec::LogisticRegression { .. }, None) => {
+                Err(NnError::config("logistic regression needs class labels, not a real-valued target"))
+            }
+            (ModelSpec::LinearRegression { l2 }, None) => Ok(Box::new(LinearRegression::new(inputs, l2))),
+            (ModelSpec::LinearRegression { .. }, Some(k)) => Err(NnError::config(format!(
+                "linear regression fits a real-valued target, not {k} classes (build it with `classes: None`)"
+            ))),
+        }
+    }
+}
