@@ -35,7 +35,7 @@ use crate::data::{
 };
 use crate::error::NnError;
 use crate::layers::Activation;
-use crate::model::{Model, Objective};
+use crate::model::{LossKind, Model};
 use crate::models::{LinearRegression, LogisticRegression, TwoLayerNet};
 use crate::plot;
 use crate::train::{EpochRecord, History, TrainConfig, Trainer};
@@ -608,7 +608,7 @@ fn run_typed<T: Float + 'static>(cfg: &RunConfig) -> Result<RunReport, NnError> 
     let (mut model, decay): (Box<dyn Model<T>>, f64) = match (cfg.model, data.classes) {
         (ModelKind::Mlp, Some(k)) => (Box::new(TwoLayerNet::<T>::new(d, cfg.hidden, k, cfg.seed)), cfg.weight_decay),
         (ModelKind::Mlp, None) => {
-            let net = TwoLayerNet::<T>::build(d, cfg.hidden, Objective::SquaredError, Activation::Relu, cfg.seed);
+            let net = TwoLayerNet::<T>::build(d, cfg.hidden, LossKind::SquaredError, Activation::Relu, cfg.seed);
             (Box::new(net), cfg.weight_decay)
         }
         (ModelKind::Logreg, Some(k)) => (Box::new(LogisticRegression::<T>::new(d, k, cfg.weight_decay)), 0.0),

@@ -17,10 +17,7 @@ use crate::var::Var;
 
 /// Records each input as a tape variable `Dual::new(x[i], 1 if i == j else 0)`.
 fn seed_basis<'t, T: Scalar>(tape: &'t Tape<Dual<T>>, x: &[T], j: usize) -> Vec<Var<'t, Dual<T>>> {
-    x.iter()
-        .enumerate()
-        .map(|(i, &xi)| tape.var(Dual::new(xi, if i == j { T::one() } else { T::zero() })))
-        .collect()
+    x.iter().enumerate().map(|(i, &xi)| tape.var(Dual::new(xi, if i == j { T::one() } else { T::zero() }))).collect()
 }
 
 /// Writes the tangents of `ys` into column `j` of `jac`, creating `jac` on the
