@@ -64,8 +64,8 @@ fn every_function_returning_form_equals_its_transform_on_repeated_calls() {
     let gradient = fns::grad(|v| mixed(v));
     let pullback = fns::vjp(|v| three_outputs(v));
     let jac_rev = fns::jacrev(|v| three_outputs(v));
-    let push = fns::jvp(|v| three_outputs(v));
-    let jac_fwd = fns::jacfwd(|v| three_outputs(v));
+    let push = fns::jvp(three_outputs);
+    let jac_fwd = fns::jacfwd(three_outputs);
     let hv = fns::hvp(|v| mixed(v));
     let hess = fns::hessian(|v| mixed(v));
     let all = fns::value_grad_hessian(|v| mixed(v));
@@ -82,8 +82,8 @@ fn every_function_returning_form_equals_its_transform_on_repeated_calls() {
             let y = &x[..3];
             assert_eq!(pullback(y, &w), vjp(|v| three_outputs(v), y, &w));
             assert_eq!(jac_rev(y), jacrev(|v| three_outputs(v), y));
-            assert_eq!(push(y, &w), jvp(|v| three_outputs(v), y, &w));
-            assert_eq!(jac_fwd(y), jacfwd(|v| three_outputs(v), y));
+            assert_eq!(push(y, &w), jvp(three_outputs, y, &w));
+            assert_eq!(jac_fwd(y), jacfwd(three_outputs, y));
         }
     }
 }
@@ -153,10 +153,10 @@ fn value_and_jacfwd_of_value_and_grad_splits_into_value_gradient_and_hessian() {
 fn forward_mode_through_a_recording_equals_forward_mode_on_numbers() {
     let x = [0.7, -1.3, 2.1];
     let v = [0.5, -2.0, 1.25];
-    let on_numbers = jvp(|p| three_outputs(p), &x, &v);
+    let on_numbers = jvp(three_outputs, &x, &v);
     let through_tape = jvp(fns::on_tape(|p| three_outputs(p)), &x, &v);
     assert_eq!(on_numbers, through_tape);
-    assert_eq!(jacfwd(|p| three_outputs(p), &x), jacfwd(fns::on_tape(|p| three_outputs(p)), &x));
+    assert_eq!(jacfwd(three_outputs, &x), jacfwd(fns::on_tape(|p| three_outputs(p)), &x));
     // And both are jacrev's Jacobian (times v).
     let j = jacrev(|p| three_outputs(p), &x);
     assert_vec_close(&on_numbers.1, &mat_vec(&j, &v), 1e-15, "J·v");
@@ -168,9 +168,9 @@ fn jvp_is_linear_in_the_direction_and_matches_a_central_difference() {
     let x = [0.7, -1.3, 2.1];
     let (u, w) = ([1.0, 0.5, -0.25], [-2.0, 0.0, 3.0]);
     let combined: Vec<f64> = u.iter().zip(&w).map(|(a, b)| 2.0 * a - 3.0 * b).collect();
-    let (_, ju) = jvp(|p| three_outputs(p), &x, &u);
-    let (_, jw) = jvp(|p| three_outputs(p), &x, &w);
-    let (_, jc) = jvp(|p| three_outputs(p), &x, &combined);
+    let (_, ju) = jvp(three_outputs, &x, &u);
+    let (_, jw) = jvp(three_outputs, &x, &w);
+    let (_, jc) = jvp(three_outputs, &x, &combined);
     let want: Vec<f64> = ju.iter().zip(&jw).map(|(a, b)| 2.0 * a - 3.0 * b).collect();
     assert_vec_close(&jc, &want, 1e-14, "linearity");
     // (f(x + h u) − f(x − h u)) / 2h.

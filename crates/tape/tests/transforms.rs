@@ -70,7 +70,7 @@ fn three_outputs_jacobian(x: f64, y: f64, z: f64) -> Matrix<f64> {
 fn jvp_matches_the_hand_derived_jacobian_times_v() {
     let (x, y, z) = (0.7, -1.3, 2.1);
     let v = [0.5, -2.0, 1.25];
-    let (fx, jv) = jvp(|p| three_outputs(p), &[x, y, z], &v);
+    let (fx, jv) = jvp(three_outputs, &[x, y, z], &v);
     assert_vec_close(&fx, &three_outputs(&[x, y, z]), 0.0, "f(x)");
     let want = mat_vec(&three_outputs_jacobian(x, y, z), &v);
     assert_vec_close(&jv, &want, 1e-15, "J·v");
@@ -91,7 +91,7 @@ fn directional_derivative_is_the_gradient_dotted_with_v() {
 #[test]
 fn jacfwd_jacrev_jacobian_and_hand_agree_on_a_three_by_three_map() {
     let x = [0.7, -1.3, 2.1];
-    let fwd = jacfwd(|p| three_outputs(p), &x);
+    let fwd = jacfwd(three_outputs, &x);
     let rev = jacrev(|p| three_outputs(p), &x);
     let auto = jacobian(|p| three_outputs(p), &x);
     let hand = three_outputs_jacobian(x[0], x[1], x[2]);
@@ -109,7 +109,7 @@ fn polar<T: Real>(p: &[T]) -> Vec<T> {
 fn polar_coordinates_jacobian_in_both_modes_with_determinant_r() {
     for &(r, theta) in &[(2.0, 0.0), (1.5, 0.3), (0.25, -2.0), (3.0, std::f64::consts::PI)] {
         let x = [r, theta];
-        let fwd = jacfwd(|p| polar(p), &x);
+        let fwd = jacfwd(polar, &x);
         let rev = jacrev(|p| polar(p), &x);
         let auto = jacobian(|p| polar(p), &x);
         let hand = Matrix::from_rows(&[[theta.cos(), -r * theta.sin()], [theta.sin(), r * theta.cos()]]);
