@@ -68,7 +68,7 @@
 //! let (g, hv) = jvp(fns::grad(|v| f(v)), &x, &[1.0, 0.0]);
 //! assert_eq!(g, reverse);
 //! assert_eq!(hv, vec![2.0 * 2.0, 2.0 * 3.0]);            // H·e₀ = (2y, 2x)
-//! assert_eq!(hessian(|v| f(v), &x).row(0), &hv[..]);         // H is symmetric
+//! assert_eq!(hessian(|v| f(v), &x).row(0), &hv[..]);     // H is symmetric
 //! ```
 //!
 //! # Storing a closure first
@@ -79,12 +79,13 @@
 //! but tell the compiler its signature. (Dual functions need no wrapper.)
 //!
 //! ```
-//! use wengert_dual::Dual;
-//! use wengert_tape::{gradcheck, hessian, scalar_fn, value_grad_hessian, Scalar, Var};
+//! use wengert_tape::{gradcheck, hessian, scalar_fn, value_grad_hessian, Scalar};
 //! let f = scalar_fn(|x| x[0] * x[1].exp());
 //! assert!(gradcheck(&f, &[2.0, 0.0]).passes(1e-7));
-//! // Over dual numbers for second order (the element type is inferred from use):
-//! let g = scalar_fn(|x: &[Var<'_, Dual<f64>>]| x[0] * x[1].exp());
+//! // The element type is inferred from the use: `Var<f64>` above, `Var<Dual<f64>>`
+//! // here (second order), so one binding cannot serve both; a generic
+//! // `fn f<R: Real>` can (`|x| f(x)` at each use).
+//! let g = scalar_fn(|x| x[0] * x[1].exp());
 //! let (value, gradient, h) = value_grad_hessian(&g, &[2.0, 0.0]);
 //! assert_eq!((value, gradient), (2.0, vec![1.0, 2.0]));
 //! assert_eq!(h, hessian(&g, &[2.0, 0.0]));
