@@ -42,9 +42,10 @@ fn seconds_per_call(mut f: impl FnMut()) -> f64 {
         .fold(f64::INFINITY, f64::min)
 }
 
-/// Forward mode: n passes of the model on `Dual<f64>`, pass i seeding eᵢ.
+/// Forward mode: n passes of the model on `Dual<f64>`, pass i seeding eᵢ
+/// (`jacfwd` of a scalar function is its forward-mode gradient).
 fn forward_gradient(x: &[f64]) -> Vec<f64> {
-    wengert::dual::gradient(rosenbrock, x)
+    jacfwd(rosenbrock, x)
 }
 
 /// Reverse mode on a reused tape (what a training loop does): record, sweep.

@@ -9,8 +9,9 @@
 //! Racers: gradient descent, momentum, Nesterov, AdaGrad, RMSProp, Adam, AdamW
 //! (first order, one gradient per step), L-BFGS (gradients + line search) and
 //! Newton with Levenberg–Marquardt damping (tape Hessian). The models are written
-//! once as `fn f<T: Real>(x: &[T]) -> T`; the first-order methods and L-BFGS get
-//! `value_grad_fn(|x| f(x))`, Newton gets `hessian_fn(&objective)`.
+//! once as `fn f<T: Real>(x: &[T]) -> T` (the quadratic as an `Objective`); the
+//! first-order methods and L-BFGS get `fns::value_and_grad(|x| f(x))`, Newton also
+//! `fns::hessian(|x| f(x))`.
 //!
 //! Output, in `out/optimizers/` or the folder given as the first argument:
 //! `{rosenbrock,quadratic}_trajectories.svg` (contours and every method's path)
@@ -27,10 +28,10 @@ use std::time::Instant;
 
 use plotters::prelude::*;
 use wengert::ops::Matrix;
-use wengert::optim::problems::{rosenbrock, Quadratic, Rosenbrock};
+use wengert::optim::problems::{rosenbrock, Quadratic};
 use wengert::optim::second_order::{LbfgsOptions, NewtonOptions};
-use wengert::optim::tape_adapters::{fg, hessian_fn, value_grad_fn};
 use wengert::optim::{lbfgs, newton_lm, AdaGrad, Adam, AdamW, Momentum, Nesterov, Optimizer, RmsProp, Sgd};
+use wengert::tape::{fns, Objective};
 
 /// The target of the "steps to" column.
 const TOL: f64 = 1e-6;
@@ -490,8 +491,8 @@ fn main() -> Result<(), Box<dyn Error>> {
     let rosen = Problem {
         name: "rosenbrock",
         title: "Rosenbrock from (−1.2, 1)".into(),
-        fg: Box::new(value_grad_fn(|x| rosenbrock(x))),
-        hess: Box::new(hessian_fn(&Rosenbrock)),
+        fg: Box::new(fns::value_and_grad(|x| rosenbrock(x))),
+        hess: Box::new(fns::hessian(|x| rosenbrock(x))),
         x0: vec![-1.2, 1.0],
         x_star: vec![1.0, 1.0],
         f_star: 0.0,
@@ -504,13 +505,12 @@ fn main() -> Result<(), Box<dyn Error>> {
     race(&rosen, rosenbrock::<f64>, &out)?;
 
     let q = Quadratic::anisotropic(2, 10.0, 1);
-    let model = &q;
     let xs = q.minimizer();
     let quad = Problem {
         name: "quadratic",
         title: "Quadratic, κ = 10".into(),
-        fg: Box::new(fg(&model)),
-        hess: Box::new(hessian_fn(&model)),
+        fg: Box::new(fns::value_and_grad(|x| q.eval(x))),
+        hess: Box::new(fns::hessian(|x| q.eval(x))),
         x0: vec![xs[0] - 2.5, xs[1] + 2.0],
         x_star: xs.clone(),
         f_star: q.min_value(),

@@ -16,7 +16,7 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use wengert::nn::data::{load_bundled, train_test_split_stratified, Dataset, Standardizer};
 use wengert::nn::train::{predict, TrainConfig, Trainer};
-use wengert::nn::{NnError, Objective, TwoLayerNet};
+use wengert::nn::{LossKind, NnError, TwoLayerNet};
 use wengert::ops::Matrix;
 use wengert::optim::{Adam, WarmupCosine};
 
@@ -78,7 +78,7 @@ fn main() -> Result<(), NnError> {
         |grid| {
             let g = Matrix::from_fn(grid.len(), 2, |i, j| if j == 0 { grid[i].0 } else { grid[i].1 });
             let logits = predict::<f64, _>(&net, &g, 4096);
-            logits.iter().map(|&z| Objective::BinaryLogistic.predict_class(&[z]).unwrap_or(0)).collect()
+            logits.iter().map(|&z| LossKind::BinaryLogistic.predict_class(&[z]).unwrap_or(0)).collect()
         },
         100,
         &format!("two moons: 2-32-1 ReLU net, test accuracy {:.1}%", 100.0 * acc),

@@ -10,8 +10,8 @@
 //! | crate | job |
 //! |---|---|
 //! | [`ops`] | `Scalar`/`Real` traits, `Matrix`, kernels, local derivative rules |
-//! | [`dual`] | forward mode: `Dual`, `DualVec` |
-//! | [`tape`] | the tape, `Var`, `MatVar`, `Gradients`, transforms, gradient checking |
+//! | [`dual`] | forward-mode numbers: `Dual`, `DualVec` and their rules |
+//! | [`tape`] | the tape, `Var`, `MatVar`, `Gradients`, every transform (`tape::transforms`), gradient checking |
 //! | [`optim`] | optimizers, schedules, clipping, second-order and constrained methods |
 //! | [`nn`] | data loading, layers, models, training loop, checkpoints |
 //!
@@ -30,14 +30,17 @@ pub use wengert_ops as ops;
 pub use wengert_optim as optim;
 pub use wengert_tape as tape;
 
-/// Everything a model needs, in one `use wengert::prelude::*;`.
+/// Everything a model needs, in one `use wengert::prelude::*;`: the number
+/// types, the tape and its handles, gradient checking, and every transform
+/// (`grad`, `value_and_grad`, `vjp`, `jvp`, `jacfwd`, `jacrev`, `jacobian`, `hvp`,
+/// `hessian`, `value_grad_hessian`, the function-returning forms in `fns`, and
+/// the `Objective` trait).
 pub mod prelude {
     pub use wengert_dual::{Dual, DualVec};
     pub use wengert_ops::{MatOp, Matrix, Real, Scalar};
+    pub use wengert_tape::transforms::*;
     pub use wengert_tape::{
-        check_gradient, directional_derivative, dual_scalar_fn, dual_vector_fn, grad, grad_and_hvp, gradcheck, hessian,
-        hvp, jacfwd, jacobian, jacrev, jvp, numerical_gradient, numerical_hessian, scalar_fn, value_and_grad,
-        vector_fn, vjp, GradCheck, Gradients, MatVar, Tape, Var,
+        check_gradient, gradcheck, numerical_gradient, numerical_hessian, GradCheck, Gradients, MatVar, Tape, Var,
     };
 }
 

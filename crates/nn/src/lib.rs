@@ -14,7 +14,7 @@
 //! | module | job |
 //! |---|---|
 //! | [`data`] | datasets, CSV/IDX loaders, standardization, splits, mini-batches, [`prepare`](data::prepare) |
-//! | [`model`] | the [`Model`] trait, [`ParamVars`], [`Objective`], [`FnModel`] |
+//! | [`model`] | the [`Model`] trait, [`ParamVars`], [`LossKind`], [`FnModel`] |
 //! | [`layers`], [`init`] | [`Linear`], [`Activation`], He/Xavier [`Init`] |
 //! | [`models`] | [`TwoLayerNet`], [`LogisticRegression`], [`LinearRegression`], [`MatrixFactorization`] |
 //! | [`spec`] | [`ModelSpec`]: a built-in model chosen by value, built for the data |
@@ -38,7 +38,7 @@ pub mod train;
 pub use error::NnError;
 pub use init::Init;
 pub use layers::{Activation, Linear};
-pub use model::{argmax, FnModel, Model, Objective, ParamVars};
+pub use model::{argmax, FnModel, LossKind, Model, ParamVars};
 pub use models::{LinearRegression, LogisticRegression, MatrixFactorization, TwoLayerNet};
 pub use spec::ModelSpec;
 

@@ -1,5 +1,5 @@
 //! What a model is: named parameters, a forward pass over tape variables, and an
-//! objective that turns outputs and targets into a loss.
+//! loss kind that turns outputs and targets into a loss.
 //!
 //! Why this shape: a forward pass is ordinary Rust code on [`MatVar`]s, so a
 //! model is just a function (or closure) plus its [`Params`]. Each training step
@@ -9,7 +9,7 @@
 //! [`Params`], never the tape, so both work with any model.
 //!
 //! ```
-//! use wengert_nn::{FnModel, Model, Objective, ParamVars};
+//! use wengert_nn::{FnModel, LossKind, Model, ParamVars};
 //! use wengert_ops::Matrix;
 //! use wengert_optim::Params;
 //! use wengert_tape::{Gradients, Tape};
@@ -18,7 +18,7 @@
 //! let params = Params::new()
 //!     .with("w", Matrix::from_rows(&[[2.0], [-1.0]]))
 //!     .with("b", Matrix::from_rows(&[[0.5]]));
-//! let model = FnModel::new(params, Objective::SquaredError, |p, x| x.matmul(p.get("w")) + p.get("b"));
+//! let model = FnModel::new(params, LossKind::SquaredError, |p, x| x.matmul(p.get("w")) + p.get("b"));
 //!
 //! let tape = Tape::new();
 //! let p = ParamVars::track(&tape, model.params());
@@ -122,7 +122,7 @@ impl<'p, 't, T: Scalar> ParamVars<'p, 't, T> {
 
 /// How a model's outputs are compared with the targets.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Objective {
+pub enum LossKind {
     /// `classes` logits per example, softmax cross-entropy against class labels.
     SoftmaxCrossEntropy {
         /// Number of classes (columns of the output).
@@ -135,32 +135,32 @@ pub enum Objective {
     SquaredError,
 }
 
-impl Objective {
-    /// The classification objective for `classes` classes: one logit with
+impl LossKind {
+    /// The classification loss for `classes` classes: one logit with
     /// sigmoid when `binary_logit` is set and there are two classes, softmax
     /// otherwise.
     pub fn for_classes(classes: usize, binary_logit: bool) -> Self {
         if classes == 2 && binary_logit {
-            Objective::BinaryLogistic
+            LossKind::BinaryLogistic
         } else {
-            Objective::SoftmaxCrossEntropy { classes }
+            LossKind::SoftmaxCrossEntropy { classes }
         }
     }
 
     /// Number of output columns the model must produce.
     pub fn outputs(self) -> usize {
         match self {
-            Objective::SoftmaxCrossEntropy { classes } => classes,
-            Objective::BinaryLogistic | Objective::SquaredError => 1,
+            LossKind::SoftmaxCrossEntropy { classes } => classes,
+            LossKind::BinaryLogistic | LossKind::SquaredError => 1,
         }
     }
 
     /// Number of classes (`None` for regression).
     pub fn classes(self) -> Option<usize> {
         match self {
-            Objective::SoftmaxCrossEntropy { classes } => Some(classes),
-            Objective::BinaryLogistic => Some(2),
-            Objective::SquaredError => None,
+            LossKind::SoftmaxCrossEntropy { classes } => Some(classes),
+            LossKind::BinaryLogistic => Some(2),
+            LossKind::SquaredError => None,
         }
     }
 
@@ -168,9 +168,9 @@ impl Objective {
     /// cross-entropy, `targets` (an `n × 1` constant) otherwise.
     pub fn loss<'t, T: Scalar>(self, outputs: MatVar<'t, T>, targets: MatVar<'t, T>, labels: &[usize]) -> Var<'t, T> {
         match self {
-            Objective::SoftmaxCrossEntropy { .. } => outputs.softmax_cross_entropy(labels),
-            Objective::BinaryLogistic => outputs.bce_with_logits(targets),
-            Objective::SquaredError => outputs.mse(targets),
+            LossKind::SoftmaxCrossEntropy { .. } => outputs.softmax_cross_entropy(labels),
+            LossKind::BinaryLogistic => outputs.bce_with_logits(targets),
+            LossKind::SquaredError => outputs.mse(targets),
         }
     }
 
@@ -178,9 +178,9 @@ impl Objective {
     /// `logit > 0` for one logit); `None` for regression.
     pub fn predict_class<T: Scalar>(self, row: &[T]) -> Option<usize> {
         match self {
-            Objective::SoftmaxCrossEntropy { .. } => Some(argmax(row)),
-            Objective::BinaryLogistic => Some(usize::from(row[0].value() > 0.0)),
-            Objective::SquaredError => None,
+            LossKind::SoftmaxCrossEntropy { .. } => Some(argmax(row)),
+            LossKind::BinaryLogistic => Some(usize::from(row[0].value() > 0.0)),
+            LossKind::SquaredError => None,
         }
     }
 
@@ -189,17 +189,17 @@ impl Objective {
     /// softplus forms), the squared error for regression.
     pub fn example_loss<T: Scalar>(self, row: &[T], target: f64) -> f64 {
         match self {
-            Objective::SoftmaxCrossEntropy { .. } => {
+            LossKind::SoftmaxCrossEntropy { .. } => {
                 let max = row.iter().map(|x| x.value()).fold(f64::NEG_INFINITY, f64::max);
                 let lse = max + row.iter().map(|x| (x.value() - max).exp()).sum::<f64>().ln();
                 lse - row[target as usize].value()
             }
-            Objective::BinaryLogistic => {
+            LossKind::BinaryLogistic => {
                 let z = row[0].value();
                 // ln(1 + e^{−|z|}) + max(z, 0) − y·z
                 (-z.abs()).exp().ln_1p() + z.max(0.0) - target * z
             }
-            Objective::SquaredError => {
+            LossKind::SquaredError => {
                 let d = row[0].value() - target;
                 d * d
             }
@@ -219,7 +219,7 @@ pub fn argmax<T: Scalar>(row: &[T]) -> usize {
 }
 
 /// A trainable model: parameters by name, a forward pass over tape variables
-/// and an objective.
+/// and a loss kind.
 ///
 /// Implemented by the models of this crate ([`TwoLayerNet`](crate::TwoLayerNet),
 /// [`LogisticRegression`](crate::LogisticRegression),
@@ -237,7 +237,7 @@ pub trait Model<T: Scalar> {
     fn forward<'t>(&self, p: &ParamVars<'_, 't, T>, x: MatVar<'t, T>) -> MatVar<'t, T>;
 
     /// How outputs meet targets.
-    fn objective(&self) -> Objective;
+    fn loss_kind(&self) -> LossKind;
 
     /// Number of input features the forward pass expects, when the model
     /// knows it (the training loop then checks the data against it).
@@ -250,7 +250,7 @@ pub trait Model<T: Scalar> {
         None
     }
 
-    /// The training loss: the objective on `outputs` plus the penalty.
+    /// The training loss: the loss kind's loss of `outputs` plus the penalty.
     fn loss<'t>(
         &self,
         p: &ParamVars<'_, 't, T>,
@@ -258,7 +258,7 @@ pub trait Model<T: Scalar> {
         targets: MatVar<'t, T>,
         labels: &[usize],
     ) -> Var<'t, T> {
-        let data = self.objective().loss(outputs, targets, labels);
+        let data = self.loss_kind().loss(outputs, targets, labels);
         match self.penalty(p) {
             Some(pen) => data + pen,
             None => data,
@@ -266,13 +266,13 @@ pub trait Model<T: Scalar> {
     }
 }
 
-/// A model made of [`Params`], an [`Objective`] and a forward closure.
+/// A model made of [`Params`], a [`LossKind`] and a forward closure.
 ///
 /// The closure receives the parameters as tape variables and the input batch,
 /// and returns the outputs; see the [module example](self).
 pub struct FnModel<T: Scalar, F> {
     params: Params<T>,
-    objective: Objective,
+    loss_kind: LossKind,
     forward: F,
 }
 
@@ -281,8 +281,8 @@ where
     F: for<'p, 't> Fn(&ParamVars<'p, 't, T>, MatVar<'t, T>) -> MatVar<'t, T>,
 {
     /// A model computing `forward(params, x)`.
-    pub fn new(params: Params<T>, objective: Objective, forward: F) -> Self {
-        FnModel { params, objective, forward }
+    pub fn new(params: Params<T>, loss_kind: LossKind, forward: F) -> Self {
+        FnModel { params, loss_kind, forward }
     }
 }
 
@@ -299,7 +299,7 @@ where
     fn forward<'t>(&self, p: &ParamVars<'_, 't, T>, x: MatVar<'t, T>) -> MatVar<'t, T> {
         (self.forward)(p, x)
     }
-    fn objective(&self) -> Objective {
-        self.objective
+    fn loss_kind(&self) -> LossKind {
+        self.loss_kind
     }
 }

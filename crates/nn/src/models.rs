@@ -16,7 +16,7 @@ use wengert_tape::{Gradients, MatVar, Tape, Var};
 use crate::error::NnError;
 use crate::init::Init;
 use crate::layers::{Activation, Linear};
-use crate::model::{Model, Objective, ParamVars};
+use crate::model::{LossKind, Model, ParamVars};
 
 // ---------------------------------------------------------------------------
 // Two-layer network
@@ -43,31 +43,31 @@ pub struct TwoLayerNet<T: Scalar> {
     fc1: Linear,
     fc2: Linear,
     activation: Activation,
-    objective: Objective,
+    loss_kind: LossKind,
 }
 
 impl<T: Scalar> TwoLayerNet<T> {
     /// A ReLU network with `classes` softmax outputs, initialized from `seed`.
     pub fn new(inputs: usize, hidden: usize, classes: usize, seed: u64) -> Self {
-        Self::build(inputs, hidden, Objective::SoftmaxCrossEntropy { classes }, Activation::Relu, seed)
+        Self::build(inputs, hidden, LossKind::SoftmaxCrossEntropy { classes }, Activation::Relu, seed)
     }
 
     /// A ReLU network with one logit (sigmoid + binary cross-entropy) for two
     /// classes.
     pub fn binary(inputs: usize, hidden: usize, seed: u64) -> Self {
-        Self::build(inputs, hidden, Objective::BinaryLogistic, Activation::Relu, seed)
+        Self::build(inputs, hidden, LossKind::BinaryLogistic, Activation::Relu, seed)
     }
 
-    /// A network with any hidden activation and objective (regression with
-    /// [`Objective::SquaredError`] included).
-    pub fn build(inputs: usize, hidden: usize, objective: Objective, activation: Activation, seed: u64) -> Self {
+    /// A network with any hidden activation and loss kind (regression with
+    /// [`LossKind::SquaredError`] included).
+    pub fn build(inputs: usize, hidden: usize, loss_kind: LossKind, activation: Activation, seed: u64) -> Self {
         let mut rng = StdRng::seed_from_u64(seed);
         let fc1 = Linear::new("fc1", inputs, hidden);
-        let fc2 = Linear::new("fc2", hidden, objective.outputs());
+        let fc2 = Linear::new("fc2", hidden, loss_kind.outputs());
         let mut params = Params::new();
         fc1.init(&mut params, activation.suggested_init(), &mut rng);
         fc2.init(&mut params, Init::XavierUniform, &mut rng);
-        TwoLayerNet { params, fc1, fc2, activation, objective }
+        TwoLayerNet { params, fc1, fc2, activation, loss_kind }
     }
 
     /// The first layer.
@@ -97,8 +97,8 @@ impl<T: Scalar> Model<T> for TwoLayerNet<T> {
         let h = self.activation.apply(self.fc1.forward(p, x));
         self.fc2.forward(p, h)
     }
-    fn objective(&self) -> Objective {
-        self.objective
+    fn loss_kind(&self) -> LossKind {
+        self.loss_kind
     }
     fn input_features(&self) -> Option<usize> {
         Some(self.fc1.in_features())
@@ -125,18 +125,18 @@ pub struct LogisticRegression<T: Scalar> {
     params: Params<T>,
     linear: Linear,
     l2: f64,
-    objective: Objective,
+    loss_kind: LossKind,
 }
 
 impl<T: Scalar> LogisticRegression<T> {
     /// A model for `features` inputs and `classes` classes (one logit when
     /// `classes == 2`), with penalty strength `l2` (λ).
     pub fn new(features: usize, classes: usize, l2: f64) -> Self {
-        let objective = Objective::for_classes(classes, true);
-        let linear = Linear::new("linear", features, objective.outputs());
+        let loss_kind = LossKind::for_classes(classes, true);
+        let linear = Linear::new("linear", features, loss_kind.outputs());
         let mut params = Params::new();
         linear.init(&mut params, Init::Zeros, &mut StdRng::seed_from_u64(0));
-        LogisticRegression { params, linear, l2, objective }
+        LogisticRegression { params, linear, l2, loss_kind }
     }
 
     /// λ, the L2 penalty strength.
@@ -196,8 +196,8 @@ impl<T: Scalar> Model<T> for LogisticRegression<T> {
     fn forward<'t>(&self, p: &ParamVars<'_, 't, T>, x: MatVar<'t, T>) -> MatVar<'t, T> {
         self.linear.forward(p, x)
     }
-    fn objective(&self) -> Objective {
-        self.objective
+    fn loss_kind(&self) -> LossKind {
+        self.loss_kind
     }
     fn input_features(&self) -> Option<usize> {
         Some(self.linear.in_features())
@@ -286,8 +286,8 @@ impl<T: Scalar> Model<T> for LinearRegression<T> {
     fn forward<'t>(&self, p: &ParamVars<'_, 't, T>, x: MatVar<'t, T>) -> MatVar<'t, T> {
         self.linear.forward(p, x)
     }
-    fn objective(&self) -> Objective {
-        Objective::SquaredError
+    fn loss_kind(&self) -> LossKind {
+        LossKind::SquaredError
     }
     fn input_features(&self) -> Option<usize> {
         Some(self.linear.in_features())

@@ -14,7 +14,7 @@
 //! assert_eq!(net.params().num_elements(), 4 * 16 + 16 + 16 * 3 + 3);
 //! // A regression target gives the same network one output and squared error.
 //! let reg = spec.build::<f64>(4, None, 42)?;
-//! assert_eq!(reg.objective().outputs(), 1);
+//! assert_eq!(reg.loss_kind().outputs(), 1);
 //! assert!(ModelSpec::LogisticRegression { l2: 0.0 }.build::<f64>(4, None, 0).is_err());
 //! # Ok::<(), wengert_nn::NnError>(())
 //! ```
@@ -23,7 +23,7 @@ use wengert_ops::Scalar;
 
 use crate::error::NnError;
 use crate::layers::Activation;
-use crate::model::{Model, Objective};
+use crate::model::{LossKind, Model};
 use crate::models::{LinearRegression, LogisticRegression, TwoLayerNet};
 
 /// One of the built-in models with the hyper-parameters that shape it.
@@ -65,7 +65,7 @@ impl ModelSpec {
         match (*self, classes) {
             (ModelSpec::TwoLayerNet { hidden }, Some(k)) => Ok(Box::new(TwoLayerNet::new(inputs, hidden, k, seed))),
             (ModelSpec::TwoLayerNet { hidden }, None) => {
-                Ok(Box::new(TwoLayerNet::build(inputs, hidden, Objective::SquaredError, Activation::Relu, seed)))
+                Ok(Box::new(TwoLayerNet::build(inputs, hidden, LossKind::SquaredError, Activation::Relu, seed)))
             }
             (ModelSpec::LogisticRegression { l2 }, Some(k)) => Ok(Box::new(LogisticRegression::new(inputs, k, l2))),
             (ModelSpec::LogisticRegression { .. }, None) => {

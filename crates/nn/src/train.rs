@@ -50,7 +50,7 @@ use wengert_tape::{Gradients, Tape};
 
 use crate::data::{Batch, Batches, Dataset};
 use crate::error::NnError;
-use crate::model::{Model, Objective, ParamVars};
+use crate::model::{LossKind, Model, ParamVars};
 
 /// Settings of [`Trainer::fit`].
 #[derive(Clone, Debug, PartialEq)]
@@ -316,7 +316,7 @@ impl<'a> Trainer<'a> {
         if cfg.early_stopping.is_some() && valid.is_none() {
             return Err(NnError::config("training: early stopping needs a validation set"));
         }
-        let objective = model.objective();
+        let loss_kind = model.loss_kind();
         let start = Instant::now();
         let mut batches = Batches::new(train, cfg.batch_size, cfg.seed)?;
         let bar = progress_bar(cfg.progress, cfg.total_steps(train.len()));
@@ -345,7 +345,7 @@ impl<'a> Trainer<'a> {
                     let loss = model.loss(&p, out, y, &buf.labels);
                     tape.backward_into(loss, T::one(), &mut grads);
                     p.gradients_into(&grads, &mut grad_params);
-                    (loss.value(), count_correct(objective, &out.value(), &buf.labels))
+                    (loss.value(), count_correct(loss_kind, &out.value(), &buf.labels))
                 };
                 tape.clear();
                 if !loss.is_finite() {
@@ -370,7 +370,7 @@ impl<'a> Trainer<'a> {
             let record = EpochRecord {
                 epoch,
                 train_loss: loss_sum / seen.max(1) as f64,
-                train_accuracy: objective.classes().map(|_| correct as f64 / seen.max(1) as f64),
+                train_accuracy: loss_kind.classes().map(|_| correct as f64 / seen.max(1) as f64),
                 valid: valid_eval,
                 learning_rate: optimizer.learning_rate(),
                 seconds: t0.elapsed().as_secs_f64(),
@@ -442,7 +442,7 @@ fn check_data<T: Scalar, M: Model<T> + ?Sized>(model: &M, data: &Dataset, what: 
             )));
         }
     }
-    if let Some(k) = model.objective().classes() {
+    if let Some(k) = model.loss_kind().classes() {
         let labels = data.class_labels()?;
         if let Some(&bad) = labels.iter().find(|&&l| l >= k) {
             return Err(NnError::config(format!("the {what} has class label {bad}, but the model has {k} classes")));
@@ -451,11 +451,11 @@ fn check_data<T: Scalar, M: Model<T> + ?Sized>(model: &M, data: &Dataset, what: 
     Ok(())
 }
 
-fn count_correct<T: Scalar>(objective: Objective, out: &Matrix<T>, labels: &[usize]) -> usize {
-    if objective.classes().is_none() {
+fn count_correct<T: Scalar>(loss_kind: LossKind, out: &Matrix<T>, labels: &[usize]) -> usize {
+    if loss_kind.classes().is_none() {
         return 0;
     }
-    out.row_iter().zip(labels).filter(|(row, &l)| objective.predict_class(row) == Some(l)).count()
+    out.row_iter().zip(labels).filter(|(row, &l)| loss_kind.predict_class(row) == Some(l)).count()
 }
 
 /// The model's outputs (logits, or predictions for regression) for every row
@@ -463,7 +463,7 @@ fn count_correct<T: Scalar>(objective: Objective, out: &Matrix<T>, labels: &[usi
 /// parameters as constants.
 pub fn predict<T: Scalar, M: Model<T> + ?Sized>(model: &M, features: &Matrix<f64>, chunk: usize) -> Matrix<T> {
     let (n, d) = features.shape();
-    let k = model.objective().outputs();
+    let k = model.loss_kind().outputs();
     let mut out = Vec::with_capacity(n * k);
     let mut tape = Tape::<T>::new();
     let chunk = chunk.max(1);
@@ -489,12 +489,12 @@ pub fn evaluate<T: Scalar, M: Model<T> + ?Sized>(
     data: &Dataset,
     chunk: usize,
 ) -> Result<Evaluation, NnError> {
-    let objective = model.objective();
+    let loss_kind = model.loss_kind();
     let out = predict(model, data.features(), chunk);
     let targets = data.targets();
-    let loss = out.row_iter().zip(targets).map(|(row, &t)| objective.example_loss(row, t)).sum::<f64>()
+    let loss = out.row_iter().zip(targets).map(|(row, &t)| loss_kind.example_loss(row, t)).sum::<f64>()
         / data.len().max(1) as f64;
-    let (accuracy, confusion) = match objective.classes() {
+    let (accuracy, confusion) = match loss_kind.classes() {
         Some(k) => {
             let labels = data.class_labels()?;
             let mut cm = ConfusionMatrix::new(k);
@@ -502,7 +502,7 @@ pub fn evaluate<T: Scalar, M: Model<T> + ?Sized>(
                 if l >= k {
                     return Err(NnError::config(format!("evaluation: class label {l}, but the model has {k} classes")));
                 }
-                cm.add(l, objective.predict_class(row).unwrap_or(0));
+                cm.add(l, loss_kind.predict_class(row).unwrap_or(0));
             }
             (Some(cm.accuracy()), Some(cm))
         }

@@ -7,7 +7,7 @@ use rand::SeedableRng;
 use wengert_nn::data::{load_bundled, Dataset, Standardizer};
 use wengert_nn::train::{TrainConfig, Trainer};
 use wengert_nn::{
-    Activation, FnModel, Init, LinearRegression, LogisticRegression, MatrixFactorization, Model, Objective, ParamVars,
+    Activation, FnModel, Init, LinearRegression, LogisticRegression, LossKind, MatrixFactorization, Model, ParamVars,
     TwoLayerNet,
 };
 use wengert_ops::Matrix;
@@ -28,7 +28,7 @@ fn linear_layer_and_two_layer_net_shapes() {
     assert_eq!(p.get("fc2.weight").unwrap().shape(), (7, 3));
     assert_eq!(p.get("fc2.bias").unwrap().shape(), (1, 3));
     assert!(p.get("fc1.bias").unwrap().iter().all(|&b| b == 0.0), "biases start at zero");
-    assert_eq!(net.objective(), Objective::SoftmaxCrossEntropy { classes: 3 });
+    assert_eq!(net.loss_kind(), LossKind::SoftmaxCrossEntropy { classes: 3 });
     assert_eq!(net.input_features(), Some(5));
 
     let tape = Tape::new();
@@ -38,7 +38,7 @@ fn linear_layer_and_two_layer_net_shapes() {
 
     let bin = TwoLayerNet::<f32>::binary(5, 7, 1);
     assert_eq!(bin.params().get("fc2.weight").unwrap().shape(), (7, 1));
-    assert_eq!(bin.objective(), Objective::BinaryLogistic);
+    assert_eq!(bin.loss_kind(), LossKind::BinaryLogistic);
 
     // Same seed, same weights; another seed, other weights.
     assert_eq!(TwoLayerNet::<f64>::new(5, 7, 3, 1).params(), net.params());
@@ -205,7 +205,7 @@ fn a_closure_model_trains_like_a_built_in_one() {
     let mut rng = StdRng::seed_from_u64(0);
     let params =
         Params::<f64>::new().with("w", Init::XavierUniform.matrix(2, 1, &mut rng)).with("b", Matrix::zeros(1, 1));
-    let mut model = FnModel::new(params, Objective::BinaryLogistic, |p, x| x.matmul(p.get("w")) + p.get("b"));
+    let mut model = FnModel::new(params, LossKind::BinaryLogistic, |p, x| x.matmul(p.get("w")) + p.get("b"));
     // Linearly separable: label = x0 + x1 > 0.
     let x = Matrix::from_fn(40, 2, |i, j| ((i * 7 + j * 3) % 11) as f64 - 5.0 + 0.5 * j as f64);
     let y: Vec<f64> = (0..40).map(|i| f64::from(u8::from(x[(i, 0)] + x[(i, 1)] > 0.0))).collect();

@@ -9,7 +9,7 @@ use wengert_nn::data::{
     Standardizer, TargetKind, MNIST_PIXEL_MEAN, MNIST_PIXEL_STD, MNIST_TEST_IMAGES, MNIST_TEST_LABELS,
     MNIST_TRAIN_IMAGES, MNIST_TRAIN_LABELS,
 };
-use wengert_nn::{Model, ModelSpec, Objective};
+use wengert_nn::{LossKind, Model, ModelSpec};
 use wengert_ops::Matrix;
 
 fn scratch(tag: &str) -> PathBuf {
@@ -119,18 +119,18 @@ fn a_published_split_is_kept_and_scaled_by_the_mnist_pixel_statistics() {
 #[test]
 fn model_specs_build_the_built_in_models_for_the_target() {
     let net = ModelSpec::TwoLayerNet { hidden: 5 }.build::<f64>(3, Some(4), 7).unwrap();
-    assert_eq!(net.objective(), Objective::SoftmaxCrossEntropy { classes: 4 });
+    assert_eq!(net.loss_kind(), LossKind::SoftmaxCrossEntropy { classes: 4 });
     assert_eq!(net.params().get("fc1.weight").unwrap().shape(), (3, 5));
     // Same seed, same initial weights as the constructor.
     let direct = wengert_nn::TwoLayerNet::<f64>::new(3, 5, 4, 7);
     assert_eq!(net.params().get("fc1.weight"), direct.params().get("fc1.weight"));
 
     let reg = ModelSpec::TwoLayerNet { hidden: 5 }.build::<f32>(3, None, 7).unwrap();
-    assert_eq!(reg.objective(), Objective::SquaredError);
+    assert_eq!(reg.loss_kind(), LossKind::SquaredError);
     let logreg = ModelSpec::LogisticRegression { l2: 0.1 }.build::<f64>(3, Some(2), 0).unwrap();
-    assert_eq!(logreg.objective().classes(), Some(2));
+    assert_eq!(logreg.loss_kind().classes(), Some(2));
     let linreg = ModelSpec::LinearRegression { l2: 0.1 }.build::<f64>(3, None, 0).unwrap();
-    assert_eq!(linreg.objective(), Objective::SquaredError);
+    assert_eq!(linreg.loss_kind(), LossKind::SquaredError);
 
     let err = ModelSpec::LogisticRegression { l2: 0.0 }.build::<f64>(3, None, 0).err().unwrap();
     assert!(err.to_string().contains("needs class labels"), "{err}");

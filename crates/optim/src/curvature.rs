@@ -27,8 +27,7 @@
 //!
 //! ```
 //! use wengert_optim::curvature::{analyze, CriticalPoint, CurvatureOptions};
-//! use wengert_optim::tape_adapters::Objective;
-//! use wengert_tape::Real;
+//! use wengert_tape::{Objective, Real};
 //!
 //! /// f(x, y) = x³ − 3xy + y³: a saddle at the origin, a minimum at (1, 1).
 //! struct Cubic;
@@ -51,9 +50,9 @@
 //! ```
 
 use wengert_ops::Matrix;
+use wengert_tape::Objective;
 
 use crate::linalg::{norm_inf, symmetric_eigen, SymmetricEigen};
-use crate::tape_adapters::Objective;
 
 /// What the second-derivative test says about a point (from the signs of the
 /// Hessian's eigenvalues).

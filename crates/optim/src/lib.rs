@@ -10,14 +10,12 @@
 //!   ([`state`]).
 //! * **Second-order and constrained methods** ([`second_order`], [`constrained`])
 //!   work on flat `f64` vectors and take closures: value-and-gradient,
-//!   Hessian-vector product, Hessian. The tape's `value_and_grad`, `hvp` and
-//!   `hessian` plug straight into those closures; the hand-written derivatives in
-//!   [`problems`] do the same for tests and benchmarks.
-//! * **From the tape** ([`tape_adapters`]): [`value_grad_fn`] turns a closure over
-//!   tape variables into the value-and-gradient closure; an [`Objective`] (a model
-//!   written once as `fn eval<T: Real>(&self, x: &[T]) -> T`) also yields exact
-//!   Hessian-vector products and Hessians by forward-over-reverse ([`hvp_fn`],
-//!   [`hessian_fn`]).
+//!   Hessian-vector product, Hessian. The tape's function-returning transforms
+//!   produce exactly those closures ([`wengert_tape::fns`]: `value_and_grad(f)`,
+//!   `hvp(f)`, `hessian(f)`), as do the methods of an
+//!   [`Objective`](wengert_tape::Objective) (`|x| obj.value_and_grad(x)`); the
+//!   hand-written derivatives in [`problems`] do the same for tests and
+//!   benchmarks.
 //! * **Curvature analysis** ([`curvature`]): the Hessian's spectrum at a point,
 //!   minimum / maximum / saddle / degenerate, the condition number, and a
 //!   Jensen-inequality convexity check along a segment.
@@ -92,7 +90,6 @@ pub mod problems;
 pub mod schedule;
 pub mod second_order;
 pub mod state;
-pub mod tape_adapters;
 
 pub use clip::{clip_grad_norm, clip_grad_value, clip_norm_slice, GradAccumulator};
 pub use first_order::{
@@ -108,4 +105,3 @@ pub use schedule::{
 };
 pub use second_order::{lbfgs, newton_cg, newton_lm, OptimResult, Termination};
 pub use state::{OptimizerState, StateError};
-pub use tape_adapters::{fg, grad_fn, hessian_fn, hvp_fn, value_grad_fn, Objective};

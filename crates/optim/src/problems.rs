@@ -10,10 +10,10 @@
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use wengert_ops::{Matrix, Real};
+use wengert_tape::Objective;
 
 use crate::linalg::{dot, matvec, matvec_t, solve_spd, symmetric_eigen};
 use crate::params::{Grads, Params};
-use crate::tape_adapters::Objective;
 
 // ---------------------------------------------------------------------------------
 // Quadratics

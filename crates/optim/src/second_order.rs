@@ -3,8 +3,8 @@
 //! Why closures: these methods need the objective in three forms (value and
 //! gradient, Hessian-vector products, the dense Hessian), and who provides them
 //! varies: a hand-written formula in [`problems`](crate::problems), finite
-//! differences, or the tape's `value_and_grad` / `hvp` / `hessian`. The methods only
-//! see:
+//! differences, or the tape (`wengert_tape::fns::{value_and_grad, hvp, hessian}`,
+//! or an `Objective`'s methods). The methods only see:
 //!
 //! * `fg: FnMut(&[f64]) -> (f64, Vec<f64>)`, the value and gradient at `x`;
 //! * `hvp: FnMut(&[f64], &[f64]) -> Vec<f64>`, `H(x) v`;

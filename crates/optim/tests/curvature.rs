@@ -10,8 +10,7 @@ use wengert_optim::curvature::{
 };
 use wengert_optim::linalg::norm_inf;
 use wengert_optim::problems::{rosenbrock_hessian, LogisticRegression, Quadratic};
-use wengert_optim::tape_adapters::Objective;
-use wengert_tape::Real;
+use wengert_tape::{Objective, Real};
 
 /// `c·x² + y²`: a family whose shape at the origin depends on the sign of `c`.
 struct Scaled(f64);

@@ -16,29 +16,27 @@
 //! ```
 //!
 //! Modules: [`tape`](Tape) (the arena and recording), `var` and `matvar` (the
-//! handles and their rules), `gradients`, the reverse sweep, the
-//! [transforms](grad) (`grad`, `value_and_grad`, `vjp`, `jacrev`, …) and
-//! [gradient checking](gradcheck).
+//! handles and their rules), `gradients`, the reverse sweep, [`transforms`]
+//! (every derivative transform: `grad`, `value_and_grad`, `vjp`, `jvp`,
+//! `jacfwd`, `jacrev`, `jacobian`, `hvp`, `hessian`, `value_grad_hessian`, their
+//! function-returning forms in [`fns`], and the [`Objective`] trait; all
+//! re-exported here) and [gradient checking](gradcheck).
 #![warn(missing_docs)]
 
 mod check;
-mod forward;
 mod gradients;
 mod matvar;
 mod matvar_ops;
 mod sweep;
 mod tape;
-mod transforms;
+pub mod transforms;
 mod var;
 
 pub use check::{check_gradient, gradcheck, numerical_gradient, numerical_hessian, relative_error, GradCheck};
-pub use forward::{
-    directional_derivative, dual_scalar_fn, dual_vector_fn, grad_and_hvp, hessian, hvp, jacfwd, jacobian, jvp,
-};
 pub use gradients::Gradients;
 pub use matvar::MatVar;
 pub use tape::Tape;
-pub use transforms::{grad, jacrev, scalar_fn, value_and_grad, vector_fn, vjp};
+pub use transforms::*;
 pub use var::Var;
 /// The scalar traits and the matrix type, re-exported so `use wengert_tape::*` is enough.
 pub use wengert_ops::{Matrix, Real, Scalar};

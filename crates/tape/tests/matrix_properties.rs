@@ -3,8 +3,8 @@
 //! three ways that share no derivative code:
 //!
 //! * reverse mode (`grad` on a `Tape<f64>`: the ops' VJP rules),
-//! * forward mode (`jacfwd` on a `Tape<Dual<f64>>`: the ops' *forward* rules run
-//!   on dual numbers, no VJP involved),
+//! * forward mode (`jacfwd(fns::on_tape(f))`, recorded on a `Tape<Dual<f64>>`:
+//!   the ops' *forward* rules run on dual numbers, no VJP involved),
 //! * central differences of the plain value,
 //!
 //! plus forward-over-reverse Hessians (`hessian`) checked for symmetry and
@@ -18,7 +18,9 @@ use std::fmt;
 
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
-use wengert_tape::{grad, hessian, jacfwd, numerical_gradient, numerical_hessian, MatVar, Matrix, Scalar, Tape, Var};
+use wengert_tape::{
+    fns, grad, hessian, jacfwd, numerical_gradient, numerical_hessian, MatVar, Matrix, Scalar, Tape, Var,
+};
 
 const N: usize = 3;
 const INPUTS: usize = 2 * N * N;
@@ -233,7 +235,7 @@ fn fail(case: &Case, what: &str) -> ! {
 /// Checks one case (and its Hessian when `with_hessian`).
 fn check(case: &Case, with_hessian: bool) {
     let reverse = grad(|x| loss(case, x), &case.x);
-    let forward = jacfwd(|x| vec![loss(case, x)], &case.x);
+    let forward = jacfwd(fns::on_tape(|x| vec![loss(case, x)]), &case.x);
     let mut tape = Tape::new();
     let numeric = numerical_gradient(
         |p| {

@@ -2,7 +2,7 @@
 //! that share no derivative code,
 //!
 //! * `f64` (values, and central differences for the derivatives),
-//! * `Dual<f64>` (forward mode, one pass per input: `wengert_dual::gradient`),
+//! * `Dual<f64>` (forward mode, one pass per input: `jacfwd`),
 //! * `Var<f64>` (reverse mode, one sweep: `grad`),
 //! * `Var<Dual<f64>>` (forward-over-reverse Hessians: `hessian`),
 //!
@@ -26,7 +26,7 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use wengert_dual::Dual;
 use wengert_ops::{Matrix, Real};
-use wengert_tape::{grad, hessian, numerical_gradient, numerical_hessian, Tape};
+use wengert_tape::{grad, hessian, jacfwd, numerical_gradient, numerical_hessian, Tape};
 
 /// Largest magnitude of any node's value at the test point.
 const MAX_VALUE: f64 = 1e3;
@@ -243,7 +243,7 @@ impl Gen {
 
     /// `‖∇e(x)‖₁`, by forward mode.
     fn slope(&self, e: &Expr) -> f64 {
-        wengert_dual::gradient(|v| e.eval(v), &self.x).iter().map(|d| d.abs()).sum()
+        jacfwd(|v| e.eval(v), &self.x).iter().map(|d| d.abs()).sum()
     }
 
     fn unary_op(&mut self) -> Un {
@@ -365,7 +365,7 @@ fn check_gradient(case: &Case) {
     let (expr, x) = (&case.expr, &case.x[..]);
     let value = expr.eval(x);
     let reverse = grad(|v| expr.eval(v), x);
-    let forward = wengert_dual::gradient(|v| expr.eval(v), x);
+    let forward = jacfwd(|v| expr.eval(v), x);
     let numeric = numerical_gradient(|p| expr.eval(p), x);
 
     // Values: Var<f64> computes each value with f64's own functions, so it is

@@ -1,13 +1,15 @@
 //! The forward-mode transforms and the derivative products, each against a
 //! hand-derived answer, against the other mode, and against finite differences.
+//! (The composition forms and `value_grad_hessian` have their own file,
+//! `composition.rs`.)
 
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use wengert_dual::Dual;
 use wengert_ops::{Matrix, Real, Scalar};
 use wengert_tape::{
-    directional_derivative, dual_scalar_fn, dual_vector_fn, grad, grad_and_hvp, hessian, hvp, jacfwd, jacobian, jacrev,
-    jvp, numerical_hessian, value_and_grad, MatVar, Tape, Var,
+    fns, grad, hessian, hvp, jacfwd, jacobian, jacrev, jvp, numerical_hessian, scalar_fn, value_and_grad, vector_fn,
+    MatVar, Tape, Var,
 };
 
 /// `|a − b| ≤ tol · max(1, |a|, |b|)`: relative for large values, absolute near 0.
@@ -68,7 +70,7 @@ fn three_outputs_jacobian(x: f64, y: f64, z: f64) -> Matrix<f64> {
 fn jvp_matches_the_hand_derived_jacobian_times_v() {
     let (x, y, z) = (0.7, -1.3, 2.1);
     let v = [0.5, -2.0, 1.25];
-    let (fx, jv) = jvp(|p| three_outputs(p), &[x, y, z], &v);
+    let (fx, jv) = jvp(three_outputs, &[x, y, z], &v);
     assert_vec_close(&fx, &three_outputs(&[x, y, z]), 0.0, "f(x)");
     let want = mat_vec(&three_outputs_jacobian(x, y, z), &v);
     assert_vec_close(&jv, &want, 1e-15, "J·v");
@@ -79,7 +81,7 @@ fn directional_derivative_is_the_gradient_dotted_with_v() {
     let f = |v: &[f64]| (v[0] * v[1]).sin() + v[2].exp() * v[0];
     let x = [0.4, 1.7, -0.6];
     let v = [1.0, -0.5, 3.0];
-    let d = directional_derivative(|p| (p[0] * p[1]).sin() + p[2].exp() * p[0], &x, &v);
+    let (_, d) = jvp(|p| (p[0] * p[1]).sin() + p[2].exp() * p[0], &x, &v);
     let g = grad(|p| (p[0] * p[1]).sin() + p[2].exp() * p[0], &x);
     let want: f64 = g.iter().zip(&v).map(|(a, b)| a * b).sum();
     assert!(close(d, want, 1e-15), "{d} vs {want}");
@@ -89,7 +91,7 @@ fn directional_derivative_is_the_gradient_dotted_with_v() {
 #[test]
 fn jacfwd_jacrev_jacobian_and_hand_agree_on_a_three_by_three_map() {
     let x = [0.7, -1.3, 2.1];
-    let fwd = jacfwd(|p| three_outputs(p), &x);
+    let fwd = jacfwd(three_outputs, &x);
     let rev = jacrev(|p| three_outputs(p), &x);
     let auto = jacobian(|p| three_outputs(p), &x);
     let hand = three_outputs_jacobian(x[0], x[1], x[2]);
@@ -107,7 +109,7 @@ fn polar<T: Real>(p: &[T]) -> Vec<T> {
 fn polar_coordinates_jacobian_in_both_modes_with_determinant_r() {
     for &(r, theta) in &[(2.0, 0.0), (1.5, 0.3), (0.25, -2.0), (3.0, std::f64::consts::PI)] {
         let x = [r, theta];
-        let fwd = jacfwd(|p| polar(p), &x);
+        let fwd = jacfwd(polar, &x);
         let rev = jacrev(|p| polar(p), &x);
         let auto = jacobian(|p| polar(p), &x);
         let hand = Matrix::from_rows(&[[theta.cos(), -r * theta.sin()], [theta.sin(), r * theta.cos()]]);
@@ -122,14 +124,14 @@ fn polar_coordinates_jacobian_in_both_modes_with_determinant_r() {
 #[test]
 fn jacobian_picks_reverse_for_wide_and_forward_for_tall_maps() {
     // Wide: 5 inputs, 2 outputs (reverse path). Tall: 2 inputs, 5 outputs (forward).
-    let wide = dual_vector_fn(|v| vec![v.iter().copied().sum::<Var<'_, Dual<f64>>>().tanh(), v[0] * v[4]]);
+    let wide = vector_fn(|v| vec![v.iter().copied().sum::<Var<'_, Dual<f64>>>().tanh(), v[0] * v[4]]);
     let x = [0.1, 0.2, -0.3, 0.4, 0.5];
     let got = jacobian(wide, &x);
-    let want = jacfwd(wide, &x);
+    let want = jacfwd(fns::on_tape(wide), &x);
     assert_mat_close(&got, &want, 1e-15, "wide");
     assert_eq!(got.shape(), (2, 5));
 
-    let tall = dual_vector_fn(|v| (1..=5).map(|k| (v[0] * k as f64).sin() * v[1]).collect());
+    let tall = vector_fn(|v: &[Var<'_, Dual<f64>>]| (1..=5).map(|k| (v[0] * k as f64).sin() * v[1]).collect());
     let x = [0.3, -1.1];
     let got = jacobian(tall, &x);
     let want = jacrev(|v| (1..=5).map(|k| (v[0] * k as f64).sin() * v[1]).collect(), &x);
@@ -147,7 +149,7 @@ fn hessian_of_a_quadratic_is_its_matrix() {
     let a = m.transpose().matmul(&m);
     let a = Matrix::from_fn(4, 4, |i, j| a[(i, j)] + if i == j { 1.0 } else { 0.0 });
     let b = [1.0, -2.0, 0.5, 3.0];
-    let quad = dual_scalar_fn(|x| {
+    let quad = scalar_fn(|x| {
         let mut s = Var::constant(Dual::constant(0.0));
         for i in 0..4 {
             for j in 0..4 {
@@ -161,7 +163,7 @@ fn hessian_of_a_quadratic_is_its_matrix() {
         let h = hessian(quad, &x);
         assert!(h.max_abs_diff(&a) <= 1e-12, "H = {h:?}, A = {a:?}");
         // The gradient from the same recording is Ax − b.
-        let (g, _) = grad_and_hvp(quad, &x, &[0.0; 4]);
+        let (g, _) = jvp(fns::grad(quad), &x, &[0.0; 4]);
         let want: Vec<f64> = mat_vec(&a, &x).iter().zip(&b).map(|(ax, bi)| ax - bi).collect();
         assert_vec_close(&g, &want, 1e-14, "∇f");
     }
@@ -170,7 +172,7 @@ fn hessian_of_a_quadratic_is_its_matrix() {
 #[test]
 fn hessian_of_a_cubic_with_a_saddle() {
     // f = x³ − 3xy + y³, H = [[6x, −3], [−3, 6y]].
-    let f = dual_scalar_fn(|v| v[0].powi(3) - v[0] * v[1] * 3.0 + v[1].powi(3));
+    let f = scalar_fn(|v: &[Var<'_, Dual<f64>>]| v[0].powi(3) - v[0] * v[1] * 3.0 + v[1].powi(3));
     for &(x, y) in &[(1.0, 1.0), (0.0, 0.0), (-0.5, 2.5)] {
         let h = hessian(f, &[x, y]);
         assert_eq!(h.as_slice(), &[6.0 * x, -3.0, -3.0, 6.0 * y], "at ({x}, {y})");
@@ -225,9 +227,9 @@ fn hvp_equals_hessian_times_v_and_its_gradient_is_reverse_modes() {
     let x = rosenbrock_point(10);
     let v: Vec<f64> = (0..10).map(|i| ((i * 7 % 5) as f64) - 2.0).collect();
     let h = hessian(|p| rosenbrock(p), &x);
-    let (g, hv) = grad_and_hvp(|p| rosenbrock(p), &x, &v);
+    let (g, hv) = jvp(fns::grad(|p| rosenbrock(p)), &x, &v);
     assert_vec_close(&hv, &mat_vec(&h, &v), 1e-13, "H·v");
-    assert_vec_close(&hvp(|p| rosenbrock(p), &x, &v), &hv, 0.0, "hvp vs grad_and_hvp");
+    assert_vec_close(&hvp(|p| rosenbrock(p), &x, &v), &hv, 0.0, "hvp vs jvp(fns::grad)");
     // The real parts of the dual sweep are the plain reverse-mode gradient.
     assert_vec_close(&g, &grad(|p| rosenbrock(p), &x), 1e-15, "∇f");
 }
@@ -348,13 +350,13 @@ fn model<T: Real>(x: &[T]) -> T {
 fn one_generic_model_gives_the_same_value_and_gradient_on_every_number_type() {
     let x: Vec<f64> = (0..8).map(|i| 0.2 * i as f64 - 0.6).collect();
     let plain = model(&x);
-    let forward = wengert_dual::gradient(model, &x);
+    let forward = jacfwd(model, &x);
     let forward_value = model(&x.iter().map(|&xi| Dual::constant(xi)).collect::<Vec<_>>()).re;
     let (reverse_value, reverse) = value_and_grad(|v| model(v), &x);
     assert!(close(forward_value, plain, 1e-12) && close(reverse_value, plain, 1e-12));
     assert_vec_close(&forward, &reverse, 1e-12, "forward vs reverse");
     // And forward-over-reverse gives the same gradient in its real parts.
-    let (g, _) = grad_and_hvp(|v| model(v), &x, &[1.0; 8]);
+    let (g, _) = jvp(fns::grad(|v| model(v)), &x, &[1.0; 8]);
     assert_vec_close(&g, &reverse, 1e-12, "dual tape vs f64 tape");
 }
 
@@ -414,7 +416,7 @@ fn hvp_and_hessian_of_a_softmax_cross_entropy_mlp_match_finite_differences() {
     assert_mat_close(&h, &num, 1e-5, "MLP Hessian");
     assert_mat_close(&h, &h.transpose(), 1e-13, "MLP Hessian symmetry");
     let v: Vec<f64> = (0..n).map(|i| ((i % 7) as f64 - 3.0) / 3.0).collect();
-    let (g, hv) = grad_and_hvp(|w| mlp.loss(w), &p, &v);
+    let (g, hv) = jvp(fns::grad(|w| mlp.loss(w)), &p, &v);
     assert_vec_close(&hv, &mat_vec(&h, &v), 1e-13, "MLP H·v");
     assert_vec_close(&g, &grad(|w| mlp.loss(w), &p), 1e-14, "MLP ∇f");
 }
@@ -440,7 +442,7 @@ fn hessian_of_logdet_of_a_gram_matrix_matches_finite_differences() {
     let a = Matrix::from_fn(3, 3, |i, j| gram[(i, j)] + if i == j { 1.0 } else { 0.0 });
     let inv = wengert_ops::linalg::inverse(&a).expect("XᵀX + I is invertible");
     let want: Vec<f64> = xm.matmul(&inv).as_slice().iter().map(|g| 2.0 * g).collect();
-    let (g, _) = grad_and_hvp(logdet_gram, &x, &[0.0; 12]);
+    let (g, _) = jvp(fns::grad(logdet_gram), &x, &[0.0; 12]);
     assert_vec_close(&g, &want, 1e-13, "∇ logdet");
 }
 
@@ -448,14 +450,14 @@ fn hessian_of_logdet_of_a_gram_matrix_matches_finite_differences() {
 fn forward_and_reverse_jacobians_agree_through_matrix_ops() {
     // y = tanh(W x) with W constant and x tracked, read back element by element.
     let w = Matrix::from_rows(&[[0.5, -1.0, 2.0], [1.5, 0.25, -0.5]]);
-    let f = dual_vector_fn(|x| {
+    let f = vector_fn(|x: &[Var<'_, Dual<f64>>]| {
         let tape = x[0].tape().expect("recorded");
         let xv = MatVar::from_vars(tape, x, 3, 1);
         let y = tape.constant_matrix(&w.cast()).matmul(xv).tanh();
         vec![y.at(0, 0), y.at(1, 0)]
     });
     let x = [0.3, -0.2, 0.1];
-    let fwd = jacfwd(f, &x);
+    let fwd = jacfwd(fns::on_tape(f), &x);
     let auto = jacobian(f, &x);
     let hand = Matrix::from_fn(2, 3, |i, j| {
         let z: f64 = (0..3).map(|k| w[(i, k)] * x[k]).sum();
@@ -463,6 +465,6 @@ fn forward_and_reverse_jacobians_agree_through_matrix_ops() {
     });
     assert_mat_close(&fwd, &hand, 1e-15, "jacfwd through matmul");
     assert_mat_close(&auto, &hand, 1e-15, "jacobian through matmul");
-    let (_, jv) = jvp(f, &x, &[1.0, 1.0, 1.0]);
+    let (_, jv) = jvp(fns::on_tape(f), &x, &[1.0, 1.0, 1.0]);
     assert_vec_close(&jv, &mat_vec(&hand, &[1.0, 1.0, 1.0]), 1e-15, "jvp through matmul");
 }
