@@ -60,6 +60,12 @@ macro_rules! scalar_rules {
             Self::from_re(T::zero())
         }
 
+        /// Zero value and every tangent zero (`==` looks at the value only).
+        #[inline]
+        fn is_exact_zero(self) -> bool {
+            self.re.is_exact_zero() && self.all_tangents(|t| t.is_exact_zero())
+        }
+
         #[inline]
         fn one() -> Self {
             Self::from_re(T::one())

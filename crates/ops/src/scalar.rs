@@ -114,6 +114,16 @@ pub trait Scalar:
     fn square(self) -> Self {
         self * self
     }
+    /// Whether this is exactly zero in every component: the value, and for dual
+    /// numbers every tangent too (unlike `==`, which compares values only).
+    ///
+    /// The reverse sweep skips a node whose adjoint is exactly zero, so an
+    /// infinite or NaN partial of a node that does not reach the output can
+    /// never turn `0 · ∞` into a NaN gradient.
+    #[inline]
+    fn is_exact_zero(self) -> bool {
+        self == Self::zero()
+    }
     /// Whether the value is finite (not NaN, not ±∞).
     #[inline]
     fn is_finite(self) -> bool {

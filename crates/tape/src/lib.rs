@@ -26,6 +26,7 @@ mod forward;
 mod gradients;
 mod matvar;
 mod matvar_ops;
+mod scalar_op;
 mod sweep;
 mod tape;
 mod transforms;
@@ -37,6 +38,7 @@ pub use forward::{
 };
 pub use gradients::Gradients;
 pub use matvar::MatVar;
+pub use scalar_op::ScalarOp;
 pub use tape::Tape;
 pub use transforms::{grad, jacrev, scalar_fn, value_and_grad, vector_fn, vjp};
 pub use var::Var;
