@@ -266,13 +266,16 @@ pub(crate) fn sigmoid_and_derivative<T: Scalar>(x: T) -> (T, T) {
     (s, e / (q * q))
 }
 
-/// `∂(x^p)/∂x = p·x^{p−1}`, exactly 0 when `p = 0` (then `x^p ≡ 1`).
+/// `∂(x^p)/∂x = p·x^{p−1}`, and 0 when `p = 0` makes that `0 · ∞` (at `x = 0`:
+/// then `x^p ≡ 1`). Checked on the product rather than by testing `p = 0` first,
+/// so a dual-number `p` whose value is 0 keeps its tangent parts (second order).
 #[inline(always)]
 fn pow_d_base<T: Scalar>(x: T, p: T) -> T {
-    if p == T::zero() {
+    let d = p * x.powf(p - T::one());
+    if d.value().is_nan() && p == T::zero() {
         T::zero()
     } else {
-        p * x.powf(p - T::one())
+        d
     }
 }
 

@@ -59,10 +59,12 @@ fn scalar_sweep<T: Scalar>(nodes: &[ScalarNode<T>], adj: &mut [T], lo: usize, hi
     let lo = lo.max(1);
     for i in (lo..hi).rev() {
         let a = adj[i];
-        if a.is_exact_zero() {
+        let n = &nodes[i];
+        // Leaves (inputs) have no parents: touching `adj[SINK]` for each would
+        // chain read-modify-writes of one slot through the whole sweep.
+        if a.is_exact_zero() || n.parents[0] == SINK {
             continue;
         }
-        let n = &nodes[i];
         adj[n.parents[0] as usize] += n.partials[0] * a;
         // Single-parent nodes and leaves point their unused slot at the sink.
         // Skipping it avoids a chain of read-modify-writes of `adj[0]` running
