@@ -10,7 +10,7 @@
 //! * **Forward mode** ([`jvp`], [`jacfwd`]) seeds the inputs as `Dual::new(xᵢ, vᵢ)`
 //!   and records the closure. Each recorded value carries its tangent along, so
 //!   the outputs' `eps` parts are `J·v` as soon as the closure returns: no sweep.
-//!   The recording is still made (and is cheap: one node per op) because a
+//!   The recording is still made (and is cheap: at most one node per op) because a
 //!   closure that uses matrix ops needs a tape to build
 //!   [`MatVar`](crate::MatVar)s on.
 //! * **Reverse mode over the same recording.** The real parts of dual arithmetic

@@ -4,11 +4,13 @@
 //! # Layout, and why
 //!
 //! * **Scalar nodes** live in one `Vec<ScalarNode<T>>`. A node is two parent
-//!   indices and the two local partials `∂node/∂parent`, computed while recording
-//!   (24 bytes for `f64`). A unary op or a leaf points its unused parent slot(s)
-//!   at node 0, the *sink*, with partial 0, so the sweep has no branches:
-//!   `adj[p₀] += d₀·adj[i]; adj[p₁] += d₁·adj[i]`. The value of a node is not
-//!   stored on the tape: the [`Var`] handle carries it.
+//!   indices and the two partials `∂node/∂parent`, computed while recording (24
+//!   bytes for `f64`). A one-parent node or a leaf points its unused slot(s) at
+//!   node 0, the *sink*. The sweep is `adj[p₀] += d₀·adj[i]; adj[p₁] +=
+//!   d₁·adj[i]`, skipping nodes whose adjoint is exactly zero (they do not reach
+//!   the output, and their partials may be infinite) and sink slots. The value
+//!   of a node is not stored on the tape: the [`Var`] handle carries it, with
+//!   the node it has not yet written (see [`Var`]).
 //! * **Matrix nodes** live in a second `Vec`: a value ([`Matrix`], shared storage),
 //!   the op that produced it and its inputs. Recording a built-in op allocates
 //!   nothing once the tape is warm: output buffers come from a pool that
