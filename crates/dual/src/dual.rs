@@ -70,6 +70,16 @@ impl<T: Scalar> Dual<T> {
     }
 
     #[inline]
+    pub(crate) fn any_tangent_nan(&self) -> bool {
+        self.eps.value().is_nan()
+    }
+
+    #[inline]
+    pub(crate) fn all_tangents(&self, f: impl Fn(T) -> bool) -> bool {
+        f(self.eps)
+    }
+
+    #[inline]
     pub(crate) fn map_tangents(self, re: T, f: impl Fn(T) -> T) -> Self {
         Dual { re, eps: f(self.eps) }
     }

@@ -72,6 +72,16 @@ impl<T: Scalar, const N: usize> DualVec<T, N> {
     }
 
     #[inline]
+    pub(crate) fn any_tangent_nan(&self) -> bool {
+        self.eps.iter().fold(false, |acc, e| acc | e.value().is_nan())
+    }
+
+    #[inline]
+    pub(crate) fn all_tangents(&self, f: impl Fn(T) -> bool) -> bool {
+        self.eps.iter().all(|&t| f(t))
+    }
+
+    #[inline]
     pub(crate) fn map_tangents(self, re: T, f: impl Fn(T) -> T) -> Self {
         DualVec { re, eps: self.eps.map(f) }
     }

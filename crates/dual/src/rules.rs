@@ -10,8 +10,10 @@
 //! * `zip_tangents(other, re, f)`: a result with value `re` and tangents
 //!   `f(aᵢ, bᵢ)`.
 //!
-//! A unary function `y = g(x)` becomes `map_tangents(g(x), |e| scale(e, g'(x)))`
-//! and a binary one `zip_tangents(.., |a, b| scale(a, ∂g/∂x) + scale(b, ∂g/∂y))`.
+//! A unary function `y = g(x)` becomes `chain(g(x), g'(x))` (tangents
+//! `scale(e, g'(x))`) and a binary one `chain2(other, g(x, y), ∂g/∂x, ∂g/∂y)`
+//! (tangents `scale(a, ∂g/∂x) + scale(b, ∂g/∂y)`); both compute the plain
+//! products and fall back to the guarded `scale` only when one came out NaN.
 //! Every rule is evaluated with the *inner* type's own arithmetic, so the rules
 //! themselves are differentiated when the types are nested (second order).
 //!
@@ -32,12 +34,20 @@ use wengert_ops::Scalar;
 /// keeps mixed second derivatives exact where a value-only "is it zero?" test
 /// would drop them. Comparison is by value (see [`Scalar`]'s `PartialEq`), which is
 /// the only test available for a generic `T`.
-#[inline]
+///
+/// How, cheaply: the product is computed first, and only a NaN product (which
+/// `0 · ±∞` and `0 · NaN` are, and a finite partial never gives from a zero
+/// tangent) is checked for a zero tangent. Both tests compile to compares and a
+/// select, so the common case costs a multiply and no branch, and vector
+/// tangents (`DualVec`) stay vectorizable.
+#[inline(always)]
 pub(crate) fn scale<T: Scalar>(tangent: T, partial: T) -> T {
-    if tangent == T::zero() && !partial.is_finite() {
+    let p = tangent * partial;
+    let poisoned = p.value().is_nan() & (tangent == T::zero());
+    if poisoned {
         T::zero()
     } else {
-        tangent * partial
+        p
     }
 }
 
@@ -60,6 +70,12 @@ macro_rules! scalar_rules {
             Self::from_re(T::zero())
         }
 
+        /// Zero value and every tangent zero (`==` looks at the value only).
+        #[inline]
+        fn is_exact_zero(self) -> bool {
+            self.re.is_exact_zero() && self.all_tangents(|t| t.is_exact_zero())
+        }
+
         #[inline]
         fn one() -> Self {
             Self::from_re(T::one())
@@ -69,28 +85,28 @@ macro_rules! scalar_rules {
         #[inline]
         fn exp(self) -> Self {
             let e = self.re.exp();
-            self.map_tangents(e, |t| $crate::rules::scale(t, e))
+            self.chain(e, e)
         }
 
         /// `(ln x)' = 1/x`.
         #[inline]
         fn ln(self) -> Self {
             let d = self.re.recip();
-            self.map_tangents(self.re.ln(), |t| $crate::rules::scale(t, d))
+            self.chain(self.re.ln(), d)
         }
 
         /// `(ln(1 + x))' = 1/(1 + x)`.
         #[inline]
         fn ln_1p(self) -> Self {
             let d = (T::one() + self.re).recip();
-            self.map_tangents(self.re.ln_1p(), |t| $crate::rules::scale(t, d))
+            self.chain(self.re.ln_1p(), d)
         }
 
         /// `(e^x - 1)' = e^x`.
         #[inline]
         fn exp_m1(self) -> Self {
             let d = self.re.exp();
-            self.map_tangents(self.re.exp_m1(), |t| $crate::rules::scale(t, d))
+            self.chain(self.re.exp_m1(), d)
         }
 
         /// `(√x)' = 1/(2√x)`.
@@ -98,7 +114,7 @@ macro_rules! scalar_rules {
         fn sqrt(self) -> Self {
             let s = self.re.sqrt();
             let d = (s + s).recip();
-            self.map_tangents(s, |t| $crate::rules::scale(t, d))
+            self.chain(s, d)
         }
 
         /// `(xⁿ)' = n·xⁿ⁻¹` (and exactly 0 for `n = 0`, also at `x = 0`).
@@ -110,33 +126,37 @@ macro_rules! scalar_rules {
                 i32::MIN => T::from_f64(f64::from(n)) * self.re.powf(T::from_f64(f64::from(n) - 1.0)),
                 _ => T::from_f64(f64::from(n)) * self.re.powi(n - 1),
             };
-            self.map_tangents(self.re.powi(n), |t| $crate::rules::scale(t, d))
+            self.chain(self.re.powi(n), d)
         }
 
-        /// `∂(x^p)/∂x = p·x^{p-1}`, `∂(x^p)/∂p = x^p·ln x`. The `ln x` term is
-        /// skipped when the exponent's tangent is zero and the term is not finite
-        /// (`x ≤ 0`), so `x = 0` (or a negative base) with a constant exponent
-        /// gives no NaN.
+        /// `∂(x^p)/∂x = p·x^{p-1}` (0 when `p = 0`), `∂(x^p)/∂p = x^p·ln x` (0 at
+        /// `x = 0` for `p > 0`, its limit). A constant exponent with a non-finite
+        /// `ln x` term (`x < 0`) gives no NaN: the guard in `chain2` keeps a zero
+        /// tangent zero. So `d/dx xˣ` at 0 is `−∞`, as its limit.
         #[inline]
         fn powf(self, p: Self) -> Self {
             let y = self.re.powf(p.re);
+            let zero = T::zero();
+            // x^p ≡ 1 when p = 0: no dependence on x, even at x = 0 (where
+            // x^{p−1} = ∞); the guard keeps a nested exponent's inner parts.
             let d_base = $crate::rules::scale(p.re, self.re.powf(p.re - T::one()));
-            let d_exp = y * self.re.ln();
-            self.zip_tangents(p, y, |a, b| $crate::rules::scale(a, d_base) + $crate::rules::scale(b, d_exp))
+            // x^p·ln x → 0 as x → 0⁺ for p > 0.
+            let d_exp = if self.re == zero && p.re > zero { zero } else { y * self.re.ln() };
+            self.chain2(p, y, d_base, d_exp)
         }
 
         /// `(sin x)' = cos x`.
         #[inline]
         fn sin(self) -> Self {
             let d = self.re.cos();
-            self.map_tangents(self.re.sin(), |t| $crate::rules::scale(t, d))
+            self.chain(self.re.sin(), d)
         }
 
         /// `(cos x)' = -sin x`.
         #[inline]
         fn cos(self) -> Self {
             let d = -self.re.sin();
-            self.map_tangents(self.re.cos(), |t| $crate::rules::scale(t, d))
+            self.chain(self.re.cos(), d)
         }
 
         /// `(tan x)' = 1 + tan² x`.
@@ -144,7 +164,7 @@ macro_rules! scalar_rules {
         fn tan(self) -> Self {
             let y = self.re.tan();
             let d = T::one() + y * y;
-            self.map_tangents(y, |t| $crate::rules::scale(t, d))
+            self.chain(y, d)
         }
 
         /// `(tanh x)' = 1 - tanh² x`, as `(1 - t)(1 + t)`.
@@ -152,64 +172,74 @@ macro_rules! scalar_rules {
         fn tanh(self) -> Self {
             let y = self.re.tanh();
             let d = (T::one() - y) * (T::one() + y);
-            self.map_tangents(y, |t| $crate::rules::scale(t, d))
+            self.chain(y, d)
         }
 
-        /// `σ'(x) = σ(x)·σ(-x)`: both factors come from the stable sigmoid, so
-        /// the product neither overflows nor loses the tail to `1 - σ(x)`
-        /// cancellation.
+        /// `σ'(x) = σ(x)·σ(-x) = e/(1+e)²` with `e = e^{-|x|}`: neither overflows
+        /// nor loses the tail to `1 - σ(x)` cancellation.
         #[inline]
         fn sigmoid(self) -> Self {
-            let y = self.re.sigmoid();
-            let d = y * (-self.re).sigmoid();
-            self.map_tangents(y, |t| $crate::rules::scale(t, d))
+            // With e = e^{-|x|} (chosen by sign, not through `abs`, so a nested
+            // dual keeps its tangent at 0): σ = 1/(1+e) for x ≥ 0, e/(1+e)
+            // otherwise, and σ(x)σ(−x) = e/(1+e)². One exp.
+            let nonneg = self.re >= T::zero();
+            let e = if nonneg { (-self.re).exp() } else { self.re.exp() };
+            let q = T::one() + e;
+            let y = if nonneg { q.recip() } else { e / q };
+            self.chain(y, e / (q * q))
         }
 
         /// `softplus'(x) = σ(x)` (stable).
         #[inline]
         fn softplus(self) -> Self {
             let d = self.re.sigmoid();
-            self.map_tangents(self.re.softplus(), |t| $crate::rules::scale(t, d))
+            self.chain(self.re.softplus(), d)
         }
 
-        /// `relu'(x) = 1` for `x > 0`, else 0 (including at 0).
+        /// `relu'(x) = 1` for `x > 0`, else 0 (including at 0); at NaN the
+        /// value and every tangent are NaN.
         #[inline]
         fn relu(self) -> Self {
             if self.re > T::zero() {
                 self
+            } else if self.re.value().is_nan() {
+                self.chain(self.re, self.re)
             } else {
                 Self::from_re(self.re.relu())
             }
         }
 
-        /// `|x|' = sign(x)`, and 0 at `x = 0`.
+        /// `|x|' = sign(x)`, and 0 at `x = 0`; at NaN the value and every
+        /// tangent are NaN.
         #[inline]
         fn abs(self) -> Self {
             if self.re < T::zero() {
                 -self
             } else if self.re > T::zero() {
                 self
+            } else if self.re.value().is_nan() {
+                self.chain(self.re, self.re)
             } else {
                 Self::from_re(self.re.abs())
             }
         }
 
-        /// Picks `other` only if `other > self` (ties pick `self`); the tangent
-        /// is the picked argument's.
+        /// Picks `other` if `other > self` or `other` is NaN (ties pick
+        /// `self`, a NaN on either side is picked); the tangent is the picked
+        /// argument's.
         #[inline]
         fn max(self, other: Self) -> Self {
-            if other.re > self.re {
+            if other.re > self.re || other.re.value().is_nan() {
                 other
             } else {
                 self
             }
         }
 
-        /// Picks `other` only if `other < self` (ties pick `self`); the tangent
-        /// is the picked argument's.
+        /// Picks `other` if `other < self` or `other` is NaN (see `max`).
         #[inline]
         fn min(self, other: Self) -> Self {
-            if other.re < self.re {
+            if other.re < self.re || other.re.value().is_nan() {
                 other
             } else {
                 self
@@ -221,14 +251,14 @@ macro_rules! scalar_rules {
         fn recip(self) -> Self {
             let y = self.re.recip();
             let d = -(y * y);
-            self.map_tangents(y, |t| $crate::rules::scale(t, d))
+            self.chain(y, d)
         }
 
         /// `(x²)' = 2x`.
         #[inline]
         fn square(self) -> Self {
             let d = self.re + self.re;
-            self.map_tangents(self.re * self.re, |t| $crate::rules::scale(t, d))
+            self.chain(self.re * self.re, d)
         }
 
         /// Whether the *value* is finite; tangents are not inspected.
@@ -245,6 +275,39 @@ macro_rules! scalar_rules {
 /// `T`.
 macro_rules! dual_impls {
     ([$($gen:tt)*] $ty:ty $(; $($extra:tt)*)?) => {
+        impl<$($gen)*> $ty {
+            /// The chain rule for a function of one variable: value `re`,
+            /// tangents `t·d`, with the `0 · ∞` guard of [`scale`](crate::rules::scale).
+            ///
+            /// The plain products are computed first; only if one came out NaN
+            /// (which `0 · ∞` does, and a finite partial never does) is the
+            /// guarded form recomputed. The common case is a multiply per
+            /// tangent and one well-predicted branch.
+            #[inline(always)]
+            pub(crate) fn chain(self, re: T, d: T) -> Self {
+                let out = self.map_tangents(re, |t| t * d);
+                if out.any_tangent_nan() {
+                    self.map_tangents(re, |t| $crate::rules::scale(t, d))
+                } else {
+                    out
+                }
+            }
+
+            /// The chain rule for a function of two variables: tangents
+            /// `a·da + b·db`, guarded like [`chain`](Self::chain). A NaN sum
+            /// means some product was NaN, so the guarded recomputation changes
+            /// the result exactly when a per-product guard would.
+            #[inline(always)]
+            pub(crate) fn chain2(self, other: Self, re: T, da: T, db: T) -> Self {
+                let out = self.zip_tangents(other, re, |a, b| a * da + b * db);
+                if out.any_tangent_nan() {
+                    self.zip_tangents(other, re, |a, b| $crate::rules::scale(a, da) + $crate::rules::scale(b, db))
+                } else {
+                    out
+                }
+            }
+        }
+
         impl<$($gen)*> ::core::ops::Add for $ty {
             type Output = Self;
             #[inline]
@@ -268,10 +331,7 @@ macro_rules! dual_impls {
             #[allow(clippy::suspicious_arithmetic_impl)]
             #[inline]
             fn mul(self, rhs: Self) -> Self {
-                let (da, db) = (rhs.re, self.re);
-                self.zip_tangents(rhs, self.re * rhs.re, |a, b| {
-                    $crate::rules::scale(a, da) + $crate::rules::scale(b, db)
-                })
+                self.chain2(rhs, self.re * rhs.re, rhs.re, self.re)
             }
         }
 
@@ -283,8 +343,7 @@ macro_rules! dual_impls {
             #[inline]
             fn div(self, rhs: Self) -> Self {
                 let q = self.re / rhs.re;
-                let (da, db) = (rhs.re.recip(), -(q / rhs.re));
-                self.zip_tangents(rhs, q, |a, b| $crate::rules::scale(a, da) + $crate::rules::scale(b, db))
+                self.chain2(rhs, q, rhs.re.recip(), -(q / rhs.re))
             }
         }
 
@@ -317,7 +376,7 @@ macro_rules! dual_impls {
             #[inline]
             fn mul(self, rhs: f64) -> Self {
                 let c = T::from_f64(rhs);
-                self.map_tangents(self.re * c, |t| $crate::rules::scale(t, c))
+                self.map_tangents(self.re * c, |t| t * c)
             }
         }
 
@@ -363,7 +422,7 @@ macro_rules! dual_impls {
             fn div(self, rhs: $ty) -> $ty {
                 let q = T::from_f64(self) / rhs.re;
                 let d = -(q / rhs.re);
-                rhs.map_tangents(q, |t| $crate::rules::scale(t, d))
+                rhs.chain(q, d)
             }
         }
 

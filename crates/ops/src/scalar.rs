@@ -96,13 +96,16 @@ pub trait Scalar:
     fn sigmoid(self) -> Self;
     /// `ln(1 + e^x)`, computed without overflow.
     fn softplus(self) -> Self;
-    /// `max(x, 0)`; its derivative at 0 is taken as 0.
+    /// `max(x, 0)`; its derivative at 0 is taken as 0. NaN propagates (value and
+    /// derivative).
     fn relu(self) -> Self;
-    /// Absolute value; its derivative at 0 is taken as 0.
+    /// Absolute value; its derivative at 0 is taken as 0, at NaN is NaN.
     fn abs(self) -> Self;
-    /// The larger of two values (ties pick `self`); the derivative follows the pick.
+    /// The larger of two values (ties pick `self`); the derivative follows the
+    /// pick. A NaN operand is picked, whichever side it is on, so NaN propagates.
     fn max(self, other: Self) -> Self;
-    /// The smaller of two values (ties pick `self`); the derivative follows the pick.
+    /// The smaller of two values (ties pick `self`); the derivative follows the
+    /// pick. A NaN operand is picked, whichever side it is on.
     fn min(self, other: Self) -> Self;
     /// `1 / x`.
     #[inline]
@@ -113,6 +116,16 @@ pub trait Scalar:
     #[inline]
     fn square(self) -> Self {
         self * self
+    }
+    /// Whether this is exactly zero in every component: the value, and for dual
+    /// numbers every tangent too (unlike `==`, which compares values only).
+    ///
+    /// The reverse sweep skips a node whose adjoint is exactly zero, so an
+    /// infinite or NaN partial of a node that does not reach the output can
+    /// never turn `0 · ∞` into a NaN gradient.
+    #[inline]
+    fn is_exact_zero(self) -> bool {
+        self == Self::zero()
     }
     /// Whether the value is finite (not NaN, not ±∞).
     #[inline]
@@ -256,9 +269,10 @@ macro_rules! impl_scalar_for_float {
                 // ln(1 + e^x) = max(x, 0) + ln(1 + e^{-|x|}).
                 <$t>::max(self, 0.0) + <$t>::ln_1p(<$t>::exp(-<$t>::abs(self)))
             }
+            /// NaN propagates (`max(x, 0)` of IEEE would drop it).
             #[inline]
             fn relu(self) -> Self {
-                if self > 0.0 {
+                if self > 0.0 || self.is_nan() {
                     self
                 } else {
                     0.0
@@ -268,17 +282,19 @@ macro_rules! impl_scalar_for_float {
             fn abs(self) -> Self {
                 <$t>::abs(self)
             }
+            /// NaN wins whichever side it is on (IEEE `maxNum` would drop it).
             #[inline]
             fn max(self, other: Self) -> Self {
-                if other > self {
+                if other > self || other.is_nan() {
                     other
                 } else {
                     self
                 }
             }
+            /// NaN wins whichever side it is on.
             #[inline]
             fn min(self, other: Self) -> Self {
-                if other < self {
+                if other < self || other.is_nan() {
                     other
                 } else {
                     self

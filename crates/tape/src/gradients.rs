@@ -162,6 +162,11 @@ impl<'t, T: Scalar> Index<Var<'t, T>> for Gradients<T> {
     fn index(&self, x: Var<'t, T>) -> &T {
         let tape = x.tape.expect("Gradients: this variable is an untracked constant (no gradient is computed for it)");
         self.check_var(tape.id(), tape.generation());
-        self.adj.get(x.idx as usize).expect("Gradients: this variable was recorded after the backward sweep")
+        assert!(
+            x.own,
+            "Gradients: this variable is a function of another one folded into its handle (such as `x * 2.0` or \
+             `x.exp()`), so it has no node and no gradient of its own; ask for the gradient of an input"
+        );
+        self.adj.get(x.parents[0] as usize).expect("Gradients: this variable was recorded after the backward sweep")
     }
 }

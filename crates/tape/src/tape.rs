@@ -4,11 +4,13 @@
 //! # Layout, and why
 //!
 //! * **Scalar nodes** live in one `Vec<ScalarNode<T>>`. A node is two parent
-//!   indices and the two local partials `∂node/∂parent`, computed while recording
-//!   (24 bytes for `f64`). A unary op or a leaf points its unused parent slot(s)
-//!   at node 0, the *sink*, with partial 0, so the sweep has no branches:
-//!   `adj[p₀] += d₀·adj[i]; adj[p₁] += d₁·adj[i]`. The value of a node is not
-//!   stored on the tape: the [`Var`] handle carries it.
+//!   indices and the two partials `∂node/∂parent`, computed while recording (24
+//!   bytes for `f64`). A one-parent node or a leaf points its unused slot(s) at
+//!   node 0, the *sink*. The sweep is `adj[p₀] += d₀·adj[i]; adj[p₁] +=
+//!   d₁·adj[i]`, skipping nodes whose adjoint is exactly zero (they do not reach
+//!   the output, and their partials may be infinite) and sink slots. The value
+//!   of a node is not stored on the tape: the [`Var`] handle carries it, with
+//!   the node it has not yet written (see [`Var`]).
 //! * **Matrix nodes** live in a second `Vec`: a value ([`Matrix`], shared storage),
 //!   the op that produced it and its inputs. Recording a built-in op allocates
 //!   nothing once the tape is warm: output buffers come from a pool that
@@ -107,7 +109,6 @@ pub(crate) struct Inner<T: Scalar> {
     pub(crate) mats: Vec<MatNode<T>>,
     pub(crate) events: Vec<Timed>,
     pub(crate) scalar_refs: Vec<u32>,
-    pub(crate) generation: u64,
     /// Unshared matrices whose storage `clear()` recovered, for reuse.
     pub(crate) pool: Vec<Matrix<T>>,
     /// Index vectors (labels, gathered rows) recovered by `clear()`.
@@ -177,6 +178,8 @@ static NEXT_TAPE_ID: AtomicU64 = AtomicU64::new(1);
 /// every allocation: after the first step, recording scalar ops allocates nothing.
 pub struct Tape<T: Scalar = f64> {
     id: u64,
+    /// Which recording this is: incremented by every [`clear`](Tape::clear).
+    generation: u64,
     /// The scalar nodes. Not in the `RefCell` with the rest: recording a scalar
     /// op is the hottest path of the crate, and a borrow flag per push costs a
     /// measurable share of it. Access goes only through [`Tape::push`],
@@ -217,12 +220,12 @@ impl<T: Scalar> Tape<T> {
         nodes.push(ScalarNode { parents: [SINK; 2], partials: [T::zero(); 2] });
         Tape {
             id: NEXT_TAPE_ID.fetch_add(1, Ordering::Relaxed),
+            generation: 0,
             nodes: UnsafeCell::new(nodes),
             inner: RefCell::new(Inner {
                 mats: Vec::new(),
                 events: Vec::new(),
                 scalar_refs: Vec::new(),
-                generation: 0,
                 pool: Vec::new(),
                 index_pool: Vec::new(),
             }),
@@ -235,8 +238,9 @@ impl<T: Scalar> Tape<T> {
     }
 
     /// Which recording this is: incremented by every [`clear`](Tape::clear).
+    #[inline]
     pub(crate) fn generation(&self) -> u64 {
-        self.inner.borrow().generation
+        self.generation
     }
 
     /// Forgets the recording but keeps every allocation (node arrays, matrix
@@ -249,7 +253,7 @@ impl<T: Scalar> Tape<T> {
         let inner = self.inner.get_mut();
         inner.events.clear();
         inner.scalar_refs.clear();
-        inner.generation += 1;
+        self.generation += 1;
         for node in inner.mats.drain(..) {
             // A value still shared with the caller (a parameter, a data batch) is
             // simply released; a value the tape owns alone goes back to the pool.
@@ -331,7 +335,7 @@ impl<T: Scalar> Tape<T> {
     #[inline]
     pub fn var(&self, value: T) -> Var<'_, T> {
         let idx = self.push([SINK; 2], [T::zero(); 2]);
-        Var::tracked(self, idx, value)
+        Var::node(self, idx, value)
     }
 
     /// One input variable per value.
@@ -439,7 +443,7 @@ impl<T: Scalar> Tape<T> {
         let mut inner = self.inner.borrow_mut();
         let pos = self.scalar_len() as u32;
         inner.events.push(Timed { pos, event: Event::ToScalar { mat: m.idx, scalar: s } });
-        Var::tracked(self, s, value)
+        Var::node(self, s, value)
     }
 
     /// A matrix node assembled from scalar variables (row-major).
@@ -450,10 +454,13 @@ impl<T: Scalar> Tape<T> {
                 assert!(std::ptr::eq(t, self), "from_vars: a variable was recorded on another tape");
             }
         }
+        // Each element must be a node of its own: the sweep adds the matrix
+        // adjoint straight into it.
+        let vars: SmallVec<[Var<'_, T>; 16]> = vars.iter().map(|v| v.materialize()).collect();
         let mut inner = self.inner.borrow_mut();
         let inner = &mut *inner;
         let mut value = inner.take_matrix(rows, cols);
-        for (b, v) in value.as_mut_slice().iter_mut().zip(vars) {
+        for (b, v) in value.as_mut_slice().iter_mut().zip(&vars) {
             *b = v.primal();
         }
         let tracked = vars.iter().any(|v| v.is_tracked());
@@ -461,7 +468,7 @@ impl<T: Scalar> Tape<T> {
         let idx = self.push_mat(inner, node);
         if tracked {
             let start = inner.scalar_refs.len() as u32;
-            inner.scalar_refs.extend(vars.iter().map(|v| v.idx));
+            inner.scalar_refs.extend(vars.iter().map(|v| v.parents[0]));
             let pos = self.scalar_len() as u32;
             inner.events.push(Timed { pos, event: Event::FromScalars { mat: idx, start, len: vars.len() as u32 } });
         }
@@ -493,7 +500,7 @@ impl<T: Scalar> Tape<T> {
     /// [`Gradients`] and reusing its buffers: in a training loop this allocates
     /// nothing after the first step. Previous contents are overwritten.
     pub fn backward_into(&self, output: Var<'_, T>, seed: T, grads: &mut Gradients<T>) {
-        self.sweep(&[(output, seed)], &[], grads);
+        crate::sweep::backward(self, &[(output, seed)], &[], grads);
     }
 
     /// Vector-Jacobian product of several scalar outputs: one sweep with seed
@@ -508,7 +515,7 @@ impl<T: Scalar> Tape<T> {
         );
         let seeds: Vec<(Var<'_, T>, T)> = outputs.iter().copied().zip(weights.iter().copied()).collect();
         let mut grads = Gradients::empty();
-        self.sweep(&seeds, &[], &mut grads);
+        crate::sweep::backward(self, &seeds, &[], &mut grads);
         grads
     }
 
@@ -525,7 +532,7 @@ impl<T: Scalar> Tape<T> {
             output.cols()
         );
         let mut grads = Gradients::empty();
-        self.sweep(&[], &[(output, seed)], &mut grads);
+        crate::sweep::backward(self, &[], &[(output, seed)], &mut grads);
         grads
     }
 
@@ -536,32 +543,7 @@ impl<T: Scalar> Tape<T> {
     pub fn accumulate_into(&self, output: Var<'_, T>, seed: T, grads: &mut Gradients<T>) {
         grads.check_recording(self.id, self.generation(), "accumulate_into");
         let mut scratch = Gradients::empty();
-        self.sweep(&[(output, seed)], &[], &mut scratch);
+        crate::sweep::backward(self, &[(output, seed)], &[], &mut scratch);
         grads.add_assign(&scratch);
-    }
-
-    fn sweep(&self, seeds: &[(Var<'_, T>, T)], mat_seeds: &[(MatVar<'_, T>, &Matrix<T>)], grads: &mut Gradients<T>) {
-        let inner = self.inner.borrow();
-        grads.reset(self.id, inner.generation, self.scalar_len(), inner.mats.len());
-        let mut end = 1usize; // one past the highest scalar node that can matter
-        for &(v, s) in seeds {
-            if let Some(t) = v.tape {
-                assert!(std::ptr::eq(t, self), "backward: the output was recorded on another tape");
-                grads.adj[v.idx as usize] += s;
-                end = end.max(v.idx as usize + 1);
-            }
-        }
-        for &(m, s) in mat_seeds {
-            assert!(std::ptr::eq(m.tape, self), "backward: the output was recorded on another tape");
-            if m.tracked {
-                let shape = m.shape();
-                let g = grads.mat_slot(m.idx as usize, shape);
-                for (g, &s) in g.iter_mut().zip(s.as_slice()) {
-                    *g += s;
-                }
-                end = self.scalar_len();
-            }
-        }
-        crate::sweep::run(self, &inner, grads, end);
     }
 }

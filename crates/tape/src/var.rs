@@ -1,17 +1,21 @@
 //! `Var<'t, T>`: a scalar on the tape, with the reverse-mode rule of every
 //! elementary function.
 //!
-//! A `Var` is a small `Copy` handle: its value, the index of its node, and a
-//! reference to its tape (none for constants). Every operation computes its value
-//! and its local partials right away and records one node; nothing is deferred.
-//! These rules are written independently of the dual-number rules in
-//! `wengert-dual`, so reverse and forward mode agreeing is evidence, not tautology.
+//! A `Var` is a small `Copy` handle: its value, a reference to its tape (none for
+//! constants) and a *pending node* — up to two parent nodes with the partials of
+//! the value with respect to them. Every operation computes its value and local
+//! partials right away (by the rule in [`ScalarOp`](crate::ScalarOp)) and
+//! folds them into the handle; the tape is written only when a pending node would
+//! need a third parent (see [`Var`]). That is why cheap scalar code records a
+//! fraction of its operations: extended Rosenbrock writes 2 nodes per element
+//! where one node per op would be 8.
 
 use std::fmt;
 use std::ops::{Add, AddAssign, Div, DivAssign, Mul, MulAssign, Neg, Sub, SubAssign};
 
 use wengert_ops::Scalar;
 
+use crate::scalar_op::ScalarOp;
 use crate::tape::{Tape, SINK};
 
 /// A scalar recorded on a [`Tape`] (or an untracked constant).
@@ -27,24 +31,65 @@ use crate::tape::{Tape, SINK};
 /// let y = if x > 0.0 { x * x } else { -x };
 /// assert_eq!(tape.backward(y)[x], 6.0);
 /// ```
+///
+/// # A handle is a node not yet written
+///
+/// A `Var` holds its value and a *pending node*: up to two parent nodes with the
+/// partial derivatives of the value with respect to them. Work happens in the
+/// handle, in registers, and the tape is written only when it must be:
+///
+/// * a function of one variable (`exp`, `x * c`, `x + c`, `-x`, `square`, …)
+///   multiplies the pending partials by its local derivative — nothing is
+///   written;
+/// * an operation on two single-parent handles gives a two-parent handle —
+///   nothing is written (two handles of the same node, as in `x * x`, merge);
+/// * only when the parents would exceed two is a pending node written to the
+///   tape (24 bytes for `f64`), and the handle refers to it from then on.
+///
+/// Extended Rosenbrock writes 2 nodes per element this way, where one node per
+/// operation would be 8; the reverse sweep is the same short loop either way.
+///
+/// A consequence: only a variable that *is* a node — an input from
+/// [`Tape::var`], or a value the tape had to write — has a gradient of its own.
+/// Asking [`Gradients`](crate::Gradients) about `y = x * 2.0` panics instead of
+/// answering for `x`.
 #[derive(Clone, Copy)]
 pub struct Var<'t, T: Scalar = f64> {
     pub(crate) tape: Option<&'t Tape<T>>,
-    pub(crate) idx: u32,
     val: T,
+    /// The pending node's parents; `parents[1] == SINK` for a single parent.
+    pub(crate) parents: [u32; 2],
+    /// `∂val/∂parents[i]` (the second is meaningless for a single parent).
+    pub(crate) partials: [T; 2],
+    /// Whether the value is exactly node `parents[0]` (an input or a written
+    /// node, with nothing folded in since).
+    pub(crate) own: bool,
 }
 
 impl<'t, T: Scalar> Var<'t, T> {
+    /// The handle of node `idx` itself.
     #[inline(always)]
-    pub(crate) fn tracked(tape: &'t Tape<T>, idx: u32, val: T) -> Self {
-        Var { tape: Some(tape), idx, val }
+    pub(crate) fn node(tape: &'t Tape<T>, idx: u32, val: T) -> Self {
+        Var { tape: Some(tape), val, parents: [idx, SINK], partials: [T::one(), T::zero()], own: true }
+    }
+
+    /// A value depending on node `idx` alone, with derivative `partial`.
+    #[inline(always)]
+    fn single(tape: &'t Tape<T>, val: T, idx: u32, partial: T) -> Self {
+        Var { tape: Some(tape), val, parents: [idx, SINK], partials: [partial, T::zero()], own: false }
+    }
+
+    /// A value depending on two distinct nodes.
+    #[inline(always)]
+    fn pair(tape: &'t Tape<T>, val: T, parents: [u32; 2], partials: [T; 2]) -> Self {
+        Var { tape: Some(tape), val, parents, partials, own: false }
     }
 
     /// An untracked constant: takes part in arithmetic, has no node and no
     /// gradient.
     #[inline(always)]
     pub fn constant(value: T) -> Self {
-        Var { tape: None, idx: SINK, val: value }
+        Var { tape: None, val: value, parents: [SINK; 2], partials: [T::zero(); 2], own: false }
     }
 
     /// The value, as the tape's element type.
@@ -73,46 +118,145 @@ impl<'t, T: Scalar> Var<'t, T> {
         Var::constant(self.val)
     }
 
-    /// Records a unary op with local partial `d`.
+    /// Whether the pending node has two parents.
+    #[inline(always)]
+    fn is_pair(&self) -> bool {
+        self.parents[1] != SINK
+    }
+
+    /// The parents and partials to seed or to bridge: `(node, ∂val/∂node)` for
+    /// each parent (one or two; none for a constant).
+    pub(crate) fn terms(&self) -> impl Iterator<Item = (u32, T)> + '_ {
+        let n = match self.tape {
+            None => 0,
+            Some(_) if self.is_pair() => 2,
+            Some(_) => 1,
+        };
+        (0..n).map(move |k| (self.parents[k], self.partials[k]))
+    }
+
+    /// This variable as a node of its own: itself if it already is one,
+    /// otherwise its pending node, written now. Used where one node index must
+    /// stand for the value (matrix bridges).
+    pub(crate) fn materialize(self) -> Self {
+        match self.tape {
+            Some(t) if !self.own => {
+                let second = if self.is_pair() { self.partials[1] } else { T::zero() };
+                Var::node(t, t.push(self.parents, [self.partials[0], second]), self.val)
+            }
+            _ => self,
+        }
+    }
+
+    /// `(node, partial)` standing for this tracked handle: its single parent,
+    /// or its pending pair written to the tape (partial 1).
+    #[inline(always)]
+    fn reduce(self, tape: &Tape<T>) -> (u32, T) {
+        if self.is_pair() {
+            (tape.push(self.parents, self.partials), T::one())
+        } else {
+            (self.parents[0], self.partials[0])
+        }
+    }
+
+    /// Records `op` applied to this variable: folds into the handle.
+    #[inline(always)]
+    fn apply1(self, op: ScalarOp<T>) -> Self {
+        let (val, d, _) = op.eval(self.val, T::zero());
+        self.unary(val, d)
+    }
+
+    /// Records the two-input `op` applied to `self` and `other`.
+    #[inline(always)]
+    fn apply2(self, op: ScalarOp<T>, other: Self) -> Self {
+        let (val, da, db) = op.eval(self.val, other.val);
+        self.binary(other, val, da, db)
+    }
+
+    /// A function of this variable alone with local derivative `d`: scales the
+    /// pending partials (nothing is written).
     #[inline(always)]
     fn unary(self, val: T, d: T) -> Self {
         match self.tape {
-            Some(t) => Var::tracked(t, t.push([self.idx, SINK], [d, T::zero()]), val),
+            Some(t) => Var::pair(t, val, self.parents, [self.partials[0] * d, self.partials[1] * d]),
             None => Var::constant(val),
         }
     }
 
-    /// Records a binary op with local partials `da`, `db`.
+    /// A function of two variables with local partials `da`, `db`.
     ///
-    /// The common case (both operands tracked on the same tape) is inlined into
-    /// the caller; constants and errors take the out-of-line path.
+    /// The common case — two single-parent handles on the same tape — is
+    /// inlined and writes nothing; everything else goes to
+    /// [`binary_wide`](Self::binary_wide).
     #[inline(always)]
     fn binary(self, other: Self, val: T, da: T, db: T) -> Self {
         if let (Some(t), Some(u)) = (self.tape, other.tape) {
-            if std::ptr::eq(t, u) {
-                return Var::tracked(t, t.push([self.idx, other.idx], [da, db]), val);
+            if std::ptr::eq(t, u) && !self.is_pair() && !other.is_pair() {
+                let (pa, pb) = (self.partials[0] * da, other.partials[0] * db);
+                if self.parents[0] != other.parents[0] {
+                    return Var::pair(t, val, [self.parents[0], other.parents[0]], [pa, pb]);
+                }
+                return Var::single(t, val, self.parents[0], pa + pb);
             }
         }
-        self.binary_slow(other, val, da, db)
+        self.binary_wide(other, val, da, db)
     }
 
-    #[cold]
-    #[inline(never)]
-    fn binary_slow(self, other: Self, val: T, da: T, db: T) -> Self {
-        match (self.tape, other.tape) {
-            (Some(_), Some(_)) => panic!("Var: an operation mixes variables of two different tapes"),
-            (Some(t), None) => Var::tracked(t, t.push([self.idx, SINK], [da, T::zero()]), val),
-            (None, Some(u)) => Var::tracked(u, u.push([other.idx, SINK], [db, T::zero()]), val),
-            (None, None) => Var::constant(val),
+    /// [`binary`](Self::binary) when an operand is a constant or has two
+    /// parents: merges shared parents, and writes a pending pair to the tape
+    /// only when the result would otherwise need three or four.
+    #[inline(always)]
+    fn binary_wide(self, other: Self, val: T, da: T, db: T) -> Self {
+        let (t, u) = match (self.tape, other.tape) {
+            (Some(t), Some(u)) => (t, u),
+            (Some(_), None) => return self.unary(val, da),
+            (None, Some(_)) => return other.unary(val, db),
+            (None, None) => return Var::constant(val),
+        };
+        assert!(std::ptr::eq(t, u), "Var: an operation mixes variables of two different tapes");
+        let a = self.unary(val, da);
+        let b = other.unary(val, db);
+        if let Some(merged) = a.merge(b) {
+            return merged;
         }
+        let (ia, pa) = a.reduce(t);
+        let (ib, pb) = b.reduce(t);
+        Var::pair(t, val, [ia, ib], [pa, pb])
+    }
+
+    /// `a + b` of two pending nodes (partials already scaled, same value) when
+    /// their parents overlap enough to fit in two; `None` otherwise.
+    #[inline(always)]
+    fn merge(self, b: Self) -> Option<Self> {
+        let (a, t) = (self, self.tape?);
+        let [a0, a1] = a.parents;
+        let [b0, b1] = b.parents;
+        let [da0, da1] = a.partials;
+        let [db0, db1] = b.partials;
+        let merged = match (a.is_pair(), b.is_pair()) {
+            (true, false) if b0 == a0 => Var::pair(t, a.val, a.parents, [da0 + db0, da1]),
+            (true, false) if b0 == a1 => Var::pair(t, a.val, a.parents, [da0, da1 + db0]),
+            (false, true) if a0 == b0 => Var::pair(t, a.val, b.parents, [da0 + db0, db1]),
+            (false, true) if a0 == b1 => Var::pair(t, a.val, b.parents, [db0, da0 + db1]),
+            (true, true) if a0 == b0 && a1 == b1 => Var::pair(t, a.val, a.parents, [da0 + db0, da1 + db1]),
+            (true, true) if a0 == b1 && a1 == b0 => Var::pair(t, a.val, a.parents, [da0 + db1, da1 + db0]),
+            (false, false) if a0 == b0 => Var::single(t, a.val, a0, da0 + db0),
+            (false, false) => Var::pair(t, a.val, [a0, b0], [da0, db0]),
+            _ => return None,
+        };
+        Some(merged)
     }
 }
 
 impl<T: Scalar> fmt::Debug for Var<'_, T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.tape {
-            Some(_) => write!(f, "Var({:?} @ node {})", self.val, self.idx),
             None => write!(f, "Var({:?}, constant)", self.val),
+            Some(_) if self.own => write!(f, "Var({:?} @ node {})", self.val, self.parents[0]),
+            Some(_) if self.is_pair() => {
+                write!(f, "Var({:?}, pending on nodes {} and {})", self.val, self.parents[0], self.parents[1])
+            }
+            Some(_) => write!(f, "Var({:?}, pending on node {})", self.val, self.parents[0]),
         }
     }
 }
@@ -147,110 +291,55 @@ impl<T: Scalar> PartialOrd<f64> for Var<'_, T> {
     }
 }
 
-impl<T: Scalar> Add for Var<'_, T> {
-    type Output = Self;
-    #[inline(always)]
-    fn add(self, rhs: Self) -> Self {
-        self.binary(rhs, self.val + rhs.val, T::one(), T::one())
-    }
+/// Operators between two variables, each one op of the table.
+macro_rules! binary_ops {
+    ($($tr:ident $method:ident $op:ident),*) => {$(
+        impl<T: Scalar> $tr for Var<'_, T> {
+            type Output = Self;
+            #[inline(always)]
+            fn $method(self, rhs: Self) -> Self {
+                self.apply2(ScalarOp::$op, rhs)
+            }
+        }
+    )*};
 }
-
-impl<T: Scalar> Sub for Var<'_, T> {
-    type Output = Self;
-    #[inline(always)]
-    fn sub(self, rhs: Self) -> Self {
-        self.binary(rhs, self.val - rhs.val, T::one(), -T::one())
-    }
-}
-
-impl<T: Scalar> Mul for Var<'_, T> {
-    type Output = Self;
-    #[inline(always)]
-    fn mul(self, rhs: Self) -> Self {
-        self.binary(rhs, self.val * rhs.val, rhs.val, self.val)
-    }
-}
-
-impl<T: Scalar> Div for Var<'_, T> {
-    type Output = Self;
-    #[inline(always)]
-    fn div(self, rhs: Self) -> Self {
-        // The value is a true division, so it matches plain f64 code bit for bit.
-        let q = self.val / rhs.val;
-        let inv = rhs.val.recip();
-        self.binary(rhs, q, inv, -q * inv)
-    }
-}
+binary_ops!(Add add Add, Sub sub Sub, Mul mul Mul, Div div Div);
 
 impl<T: Scalar> Neg for Var<'_, T> {
     type Output = Self;
     #[inline(always)]
     fn neg(self) -> Self {
-        self.unary(-self.val, -T::one())
+        self.apply1(ScalarOp::Neg)
     }
 }
 
-// Mixed arithmetic with f64 constants, on both sides. A constant operand records
-// a unary node (one partial), not a binary one.
-impl<T: Scalar> Add<f64> for Var<'_, T> {
-    type Output = Self;
-    #[inline(always)]
-    fn add(self, c: f64) -> Self {
-        self.unary(self.val + T::from_f64(c), T::one())
-    }
+/// Arithmetic with `f64` constants on either side: one-input ops carrying the
+/// constant (nothing is recorded, see [`Var`]).
+macro_rules! const_ops {
+    ($($tr:ident $method:ident $right:ident $left:expr),*) => {$(
+        impl<T: Scalar> $tr<f64> for Var<'_, T> {
+            type Output = Self;
+            #[inline(always)]
+            fn $method(self, c: f64) -> Self {
+                self.apply1(ScalarOp::$right(T::from_f64(c)))
+            }
+        }
+        impl<'t, T: Scalar> $tr<Var<'t, T>> for f64 {
+            type Output = Var<'t, T>;
+            #[inline(always)]
+            fn $method(self, x: Var<'t, T>) -> Var<'t, T> {
+                let op: fn(T) -> ScalarOp<T> = $left;
+                x.apply1(op(T::from_f64(self)))
+            }
+        }
+    )*};
 }
-impl<T: Scalar> Sub<f64> for Var<'_, T> {
-    type Output = Self;
-    #[inline(always)]
-    fn sub(self, c: f64) -> Self {
-        self.unary(self.val - T::from_f64(c), T::one())
-    }
-}
-impl<T: Scalar> Mul<f64> for Var<'_, T> {
-    type Output = Self;
-    #[inline(always)]
-    fn mul(self, c: f64) -> Self {
-        let c = T::from_f64(c);
-        self.unary(self.val * c, c)
-    }
-}
-impl<T: Scalar> Div<f64> for Var<'_, T> {
-    type Output = Self;
-    #[inline(always)]
-    fn div(self, c: f64) -> Self {
-        let c = T::from_f64(c);
-        self.unary(self.val / c, c.recip())
-    }
-}
-impl<'t, T: Scalar> Add<Var<'t, T>> for f64 {
-    type Output = Var<'t, T>;
-    #[inline(always)]
-    fn add(self, x: Var<'t, T>) -> Var<'t, T> {
-        x + self
-    }
-}
-impl<'t, T: Scalar> Sub<Var<'t, T>> for f64 {
-    type Output = Var<'t, T>;
-    #[inline(always)]
-    fn sub(self, x: Var<'t, T>) -> Var<'t, T> {
-        x.unary(T::from_f64(self) - x.val, -T::one())
-    }
-}
-impl<'t, T: Scalar> Mul<Var<'t, T>> for f64 {
-    type Output = Var<'t, T>;
-    #[inline(always)]
-    fn mul(self, x: Var<'t, T>) -> Var<'t, T> {
-        x * self
-    }
-}
-impl<'t, T: Scalar> Div<Var<'t, T>> for f64 {
-    type Output = Var<'t, T>;
-    #[inline(always)]
-    fn div(self, x: Var<'t, T>) -> Var<'t, T> {
-        let q = T::from_f64(self) / x.val;
-        x.unary(q, -q / x.val)
-    }
-}
+const_ops!(
+    Add add AddConst ScalarOp::AddConst,
+    Sub sub SubConst ScalarOp::ConstSub,
+    Mul mul MulConst ScalarOp::MulConst,
+    Div div DivConst ScalarOp::ConstDiv
+);
 
 macro_rules! assign_ops {
     ($($tr:ident $method:ident $op:tt),*) => {$(
@@ -286,109 +375,88 @@ impl<T: Scalar> Scalar for Var<'_, T> {
         self.val.value()
     }
     #[inline(always)]
+    fn is_exact_zero(self) -> bool {
+        self.val.is_exact_zero()
+    }
+    #[inline(always)]
     fn exp(self) -> Self {
-        let e = self.val.exp();
-        self.unary(e, e)
+        self.apply1(ScalarOp::Exp)
     }
     #[inline(always)]
     fn ln(self) -> Self {
-        self.unary(self.val.ln(), self.val.recip())
+        self.apply1(ScalarOp::Ln)
     }
     #[inline(always)]
     fn ln_1p(self) -> Self {
-        self.unary(self.val.ln_1p(), (T::one() + self.val).recip())
+        self.apply1(ScalarOp::Ln1p)
     }
     #[inline(always)]
     fn exp_m1(self) -> Self {
-        self.unary(self.val.exp_m1(), self.val.exp())
+        self.apply1(ScalarOp::ExpM1)
     }
     #[inline(always)]
     fn sqrt(self) -> Self {
-        let s = self.val.sqrt();
-        self.unary(s, (s + s).recip())
+        self.apply1(ScalarOp::Sqrt)
     }
     #[inline(always)]
     fn powi(self, n: i32) -> Self {
-        let d = match n {
-            0 => T::zero(),
-            _ => T::from_f64(f64::from(n)) * self.val.powi(n - 1),
-        };
-        self.unary(self.val.powi(n), d)
+        self.apply1(ScalarOp::Powi(n))
     }
     #[inline(always)]
     fn powf(self, p: Self) -> Self {
-        let v = self.val.powf(p.val);
-        // ∂/∂x = p·x^{p−1}; ∂/∂p = x^p·ln x, taken as 0 at x = 0 (its limit for
-        // p > 0) and skipped entirely when the exponent is a constant.
-        let dx = if p.val == T::zero() { T::zero() } else { p.val * self.val.powf(p.val - T::one()) };
-        if p.tape.is_none() {
-            return self.unary(v, dx);
+        // A constant exponent or base is a one-input op: no `ln` is computed
+        // for a partial nobody needs.
+        match (self.tape, p.tape) {
+            (_, None) => self.apply1(ScalarOp::PowConst(p.val)),
+            (None, Some(_)) => p.apply1(ScalarOp::ConstPow(self.val)),
+            (Some(_), Some(_)) => self.apply2(ScalarOp::Powf, p),
         }
-        let dp = if self.val == T::zero() { T::zero() } else { v * self.val.ln() };
-        self.binary(p, v, dx, dp)
     }
     #[inline(always)]
     fn sin(self) -> Self {
-        self.unary(self.val.sin(), self.val.cos())
+        self.apply1(ScalarOp::Sin)
     }
     #[inline(always)]
     fn cos(self) -> Self {
-        self.unary(self.val.cos(), -self.val.sin())
+        self.apply1(ScalarOp::Cos)
     }
     #[inline(always)]
     fn tan(self) -> Self {
-        let t = self.val.tan();
-        self.unary(t, T::one() + t * t)
+        self.apply1(ScalarOp::Tan)
     }
     #[inline(always)]
     fn tanh(self) -> Self {
-        let t = self.val.tanh();
-        self.unary(t, T::one() - t * t)
+        self.apply1(ScalarOp::Tanh)
     }
     #[inline(always)]
     fn sigmoid(self) -> Self {
-        // With e = e^{−|x|}: σ(x) = 1/(1+e) or e/(1+e), and σ(1−σ) = e/(1+e)² on
-        // both sides — accurate where 1 − σ(x) would cancel (large x).
-        let e = (-self.val.abs()).exp();
-        let q = T::one() + e;
-        let s = if self.val >= T::zero() { q.recip() } else { e / q };
-        self.unary(s, e / (q * q))
+        self.apply1(ScalarOp::Sigmoid)
     }
     #[inline(always)]
     fn softplus(self) -> Self {
-        self.unary(self.val.softplus(), self.val.sigmoid())
+        self.apply1(ScalarOp::Softplus)
     }
     #[inline(always)]
     fn relu(self) -> Self {
-        if self.val > T::zero() {
-            self.unary(self.val, T::one())
-        } else {
-            self.unary(T::zero(), T::zero())
-        }
+        self.apply1(ScalarOp::Relu)
     }
     #[inline(always)]
     fn abs(self) -> Self {
-        let zero = T::zero();
-        let d = if self.val > zero {
-            T::one()
-        } else if self.val < zero {
-            -T::one()
-        } else {
-            zero
-        };
-        self.unary(self.val.abs(), d)
+        self.apply1(ScalarOp::Abs)
     }
+    /// Picks an operand (recording nothing); NaN wins, so it propagates.
     #[inline(always)]
     fn max(self, other: Self) -> Self {
-        if other.val > self.val {
+        if other.val > self.val || other.val.value().is_nan() {
             other
         } else {
             self
         }
     }
+    /// Picks an operand (recording nothing); NaN wins, so it propagates.
     #[inline(always)]
     fn min(self, other: Self) -> Self {
-        if other.val < self.val {
+        if other.val < self.val || other.val.value().is_nan() {
             other
         } else {
             self
@@ -396,11 +464,10 @@ impl<T: Scalar> Scalar for Var<'_, T> {
     }
     #[inline(always)]
     fn recip(self) -> Self {
-        let inv = self.val.recip();
-        self.unary(inv, -inv * inv)
+        self.apply1(ScalarOp::Recip)
     }
     #[inline(always)]
     fn square(self) -> Self {
-        self.unary(self.val * self.val, self.val + self.val)
+        self.apply1(ScalarOp::Square)
     }
 }

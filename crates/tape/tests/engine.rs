@@ -215,17 +215,22 @@ fn ten_million_nodes_sweep_on_a_small_stack() {
     let handle = std::thread::Builder::new()
         .stack_size(256 * 1024)
         .spawn(|| {
-            let tape = Tape::with_capacity(10_000_001);
-            let x = tape.var(1.0);
-            let mut y = x;
-            for _ in 0..10_000_000 {
-                y += x;
+            let tape = Tape::with_capacity(10_000_004);
+            let xs = tape.vars(&[1.0, 2.0, 3.0]);
+            // Cycling over three inputs: each `+=` has to write the running
+            // sum's pending node (a handle holds at most two parents), so this
+            // records one node per addition.
+            let mut y = xs[0] + xs[1];
+            for i in 0..10_000_000 {
+                y += xs[(i + 2) % 3];
             }
-            assert_eq!(tape.len(), 10_000_002);
-            tape.backward(y)[x]
+            assert_eq!(tape.len(), 1 + 3 + 10_000_000);
+            tape.backward(y).wrt(&xs)
         })
         .expect("spawn");
-    assert_eq!(handle.join().expect("sweep on a small stack"), 10_000_001.0);
+    // x₀ and x₁ once at the start, then each input 10⁷/3 times (x₂ once more).
+    let g = handle.join().expect("sweep on a small stack");
+    assert_eq!(g, vec![3_333_334.0, 3_333_334.0, 3_333_334.0]);
 }
 
 type Unary = for<'a> fn(Var<'a, f64>) -> Var<'a, f64>;
