@@ -23,6 +23,7 @@
 //! re-exported here) and [gradient checking](gradcheck).
 #![warn(missing_docs)]
 
+mod anomaly;
 mod check;
 mod gradients;
 mod matvar;
@@ -33,6 +34,7 @@ mod tape;
 pub mod transforms;
 mod var;
 
+pub use anomaly::{Anomaly, Phase};
 pub use check::{check_gradient, gradcheck, numerical_gradient, numerical_hessian, relative_error, GradCheck};
 pub use gradients::Gradients;
 pub use matvar::MatVar;

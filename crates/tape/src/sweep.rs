@@ -8,6 +8,7 @@
 use smallvec::SmallVec;
 use wengert_ops::{Matrix, Scalar};
 
+use crate::anomaly::{first_non_finite, Anomaly, AnomalyLog, Phase};
 use crate::gradients::Gradients;
 use crate::matvar::MatVar;
 use crate::tape::{Event, Inner, ScalarNode, Tape, SINK};
@@ -45,7 +46,13 @@ pub(crate) fn backward<T: Scalar>(
             end = tape.scalar_len();
         }
     }
-    run(tape, &inner, grads, end);
+    let found = run(tape, &inner, grads, end);
+    drop(inner);
+    if let Some(a) = found {
+        if let Some(log) = tape.inner.borrow_mut().anomaly.as_mut() {
+            log.report(a);
+        }
+    }
 }
 
 /// Propagates adjoints through scalar nodes `lo..hi`, last to first.
@@ -76,9 +83,112 @@ fn scalar_sweep<T: Scalar>(nodes: &[ScalarNode<T>], adj: &mut [T], lo: usize, hi
     }
 }
 
+/// [`scalar_sweep`] in anomaly mode: also returns the first node (in sweep
+/// order) whose contribution to a parent is not finite although its adjoint
+/// is.
+fn scalar_sweep_checked<T: Scalar>(
+    nodes: &[ScalarNode<T>],
+    adj: &mut [T],
+    lo: usize,
+    hi: usize,
+    log: &AnomalyLog,
+) -> Option<Anomaly> {
+    let mut found = None;
+    for i in (lo.max(1)..hi).rev() {
+        let a = adj[i];
+        let n = &nodes[i];
+        if a.is_exact_zero() || n.parents[0] == SINK {
+            continue;
+        }
+        for k in 0..2 {
+            if k == 1 && n.parents[1] == SINK {
+                break;
+            }
+            let c = n.partials[k] * a;
+            if found.is_none() && a.is_finite() && !c.is_finite() {
+                let (op, position) = log.scalar.get(i).copied().flatten().unwrap_or(("bridge", usize::MAX));
+                found = Some(Anomaly {
+                    phase: Phase::Sweep,
+                    position,
+                    op: op.to_string(),
+                    shapes: Vec::new(),
+                    what: format!("gradient of input {k}"),
+                    found: c.value(),
+                    inputs: Vec::new(),
+                });
+            }
+            adj[n.parents[k] as usize] += c;
+        }
+    }
+    found
+}
+
+/// Runs the scalar sweep over nodes `lo..hi`: the plain loop, or the checking
+/// one in anomaly mode (which also returns what it found).
+fn sweep_scalars<T: Scalar>(tape: &Tape<T>, inner: &Inner<T>, adj: &mut [T], lo: usize, hi: usize) -> Option<Anomaly> {
+    match inner.anomaly.as_ref() {
+        None => {
+            tape.with_nodes(|nodes| scalar_sweep(nodes, adj, lo, hi));
+            None
+        }
+        Some(log) => tape.with_nodes(|nodes| scalar_sweep_checked(nodes, adj, lo, hi, log)),
+    }
+}
+
+/// [`mat_op_vjp`] in anomaly mode: a gradient buffer of an input that was
+/// finite before this op's VJP, with a finite upstream adjoint, and is not
+/// after, is an anomaly of this op.
+fn mat_op_vjp_checked<T: Scalar>(inner: &Inner<T>, grads: &mut Gradients<T>, k: usize, log: &AnomalyLog) -> Option<Anomaly> {
+    if !grads.is_live(k) {
+        return None;
+    }
+    let node = &inner.mats[k];
+    let upstream_finite = grads.mats[k].as_ref().is_some_and(|g| first_non_finite(g.as_slice()).is_none());
+    let finite_before: SmallVec<[bool; 3]> = node
+        .inputs
+        .iter()
+        .map(|&i| {
+            let i = i as usize;
+            !grads.is_live(i) || grads.mats[i].as_ref().is_some_and(|g| first_non_finite(g.as_slice()).is_none())
+        })
+        .collect();
+    mat_op_vjp(inner, grads, k);
+    if !upstream_finite {
+        return None;
+    }
+    for (j, &i) in node.inputs.iter().enumerate() {
+        let i = i as usize;
+        if !finite_before[j] || !grads.is_live(i) {
+            continue;
+        }
+        if let Some(found) = grads.mats[i].as_ref().and_then(|g| first_non_finite(g.as_slice())) {
+            let op = node.op.as_ref().expect("a MatOp event refers to a computed node").as_op();
+            let mut shapes: Vec<(usize, usize)> = node.inputs.iter().map(|&i| inner.mats[i as usize].value.shape()).collect();
+            shapes.push(node.value.shape());
+            return Some(Anomaly {
+                phase: Phase::Sweep,
+                position: log.matrix.get(k).copied().unwrap_or(usize::MAX),
+                op: op.name().to_string(),
+                shapes,
+                what: format!("gradient of input {j}"),
+                found,
+                inputs: Vec::new(),
+            });
+        }
+    }
+    None
+}
+
 /// Runs the sweep over everything recorded before scalar position `end`, with
-/// the seeds already written into `grads`.
-fn run<T: Scalar>(tape: &Tape<T>, inner: &Inner<T>, grads: &mut Gradients<T>, end: usize) {
+/// the seeds already written into `grads`. Returns the first anomaly found (in
+/// sweep order) when anomaly mode is on.
+fn run<T: Scalar>(tape: &Tape<T>, inner: &Inner<T>, grads: &mut Gradients<T>, end: usize) -> Option<Anomaly> {
+    let mut found = None;
+    let mut keep = |a: Option<Anomaly>| {
+        if found.is_none() {
+            found = a;
+        }
+    };
     let mut cur = end;
     for timed in inner.events.iter().rev() {
         let pos = timed.pos as usize;
@@ -86,10 +196,13 @@ fn run<T: Scalar>(tape: &Tape<T>, inner: &Inner<T>, grads: &mut Gradients<T>, en
             // Recorded after every seeded output: cannot contribute.
             continue;
         }
-        tape.with_nodes(|nodes| scalar_sweep(nodes, &mut grads.adj, pos, cur));
+        keep(sweep_scalars(tape, inner, &mut grads.adj, pos, cur));
         cur = pos;
         match timed.event {
-            Event::MatOp(k) => mat_op_vjp(inner, grads, k as usize),
+            Event::MatOp(k) => match inner.anomaly.as_ref() {
+                None => mat_op_vjp(inner, grads, k as usize),
+                Some(log) => keep(mat_op_vjp_checked(inner, grads, k as usize, log)),
+            },
             Event::ToScalar { mat, scalar } => {
                 let a = grads.adj[scalar as usize];
                 if !a.is_exact_zero() {
@@ -110,11 +223,12 @@ fn run<T: Scalar>(tape: &Tape<T>, inner: &Inner<T>, grads: &mut Gradients<T>, en
             }
         }
     }
-    tape.with_nodes(|nodes| scalar_sweep(nodes, &mut grads.adj, 0, cur));
+    keep(sweep_scalars(tape, inner, &mut grads.adj, 0, cur));
     // The sink collects contributions of unused slots; it is nobody's gradient.
     if let Some(sink) = grads.adj.first_mut() {
         *sink = T::zero();
     }
+    found
 }
 
 /// Runs the VJP of matrix node `k` if its output received an adjoint.

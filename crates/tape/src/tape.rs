@@ -43,6 +43,7 @@ use smallvec::SmallVec;
 use wengert_ops::rules::Builtin;
 use wengert_ops::{MatOp, Matrix, Scalar};
 
+use crate::anomaly::{first_non_finite, Anomaly, AnomalyLog, Phase};
 use crate::gradients::Gradients;
 use crate::matvar::MatVar;
 use crate::var::Var;
@@ -113,6 +114,8 @@ pub(crate) struct Inner<T: Scalar> {
     pub(crate) pool: Vec<Matrix<T>>,
     /// Index vectors (labels, gathered rows) recovered by `clear()`.
     pub(crate) index_pool: Vec<Vec<usize>>,
+    /// Anomaly mode's log (`None` when the mode is off).
+    pub(crate) anomaly: Option<AnomalyLog>,
 }
 
 impl<T: Scalar> Inner<T> {
@@ -186,6 +189,9 @@ pub struct Tape<T: Scalar = f64> {
     /// [`Tape::scalar_len`], [`Tape::with_nodes`] and `clear` — see the safety
     /// argument on `push`.
     nodes: UnsafeCell<Vec<ScalarNode<T>>>,
+    /// Whether every op is observed (anomaly mode): each scalar op tests this
+    /// one flag and takes an out-of-line path when it is set.
+    observed: bool,
     /// Everything else (matrix nodes, events, pools): touched once per matrix
     /// op, so a checked borrow is cheap enough.
     pub(crate) inner: RefCell<Inner<T>>,
@@ -222,12 +228,14 @@ impl<T: Scalar> Tape<T> {
             id: NEXT_TAPE_ID.fetch_add(1, Ordering::Relaxed),
             generation: 0,
             nodes: UnsafeCell::new(nodes),
+            observed: false,
             inner: RefCell::new(Inner {
                 mats: Vec::new(),
                 events: Vec::new(),
                 scalar_refs: Vec::new(),
                 pool: Vec::new(),
                 index_pool: Vec::new(),
+                anomaly: None,
             }),
         }
     }
@@ -253,6 +261,9 @@ impl<T: Scalar> Tape<T> {
         let inner = self.inner.get_mut();
         inner.events.clear();
         inner.scalar_refs.clear();
+        if let Some(log) = inner.anomaly.as_mut() {
+            log.clear();
+        }
         self.generation += 1;
         for node in inner.mats.drain(..) {
             // A value still shared with the caller (a parameter, a data batch) is
@@ -263,6 +274,81 @@ impl<T: Scalar> Tape<T> {
             if let Some(NodeOp::Builtin(Builtin::SoftmaxCrossEntropy(v) | Builtin::GatherRows(v))) = node.op {
                 inner.index_pool.push(v);
             }
+        }
+    }
+
+    // ----- anomaly mode ------------------------------------------------------
+
+    /// Turns anomaly detection on or off (off by default; see
+    /// [`Anomaly`](crate::Anomaly) for what is checked). Takes effect for ops
+    /// recorded from now on; [`clear`](Tape::clear) keeps the setting and
+    /// forgets the previous recording's finding.
+    ///
+    /// With it on, every scalar op writes a node of its own and checks its
+    /// value and partials; every matrix op checks its value; every sweep checks
+    /// each vector-Jacobian product. Read the first finding with
+    /// [`anomaly`](Tape::anomaly) or [`check_anomaly`](Tape::check_anomaly).
+    pub fn detect_anomaly(&mut self, on: bool) {
+        self.observed = on;
+        let inner = self.inner.get_mut();
+        match (on, inner.anomaly.is_some()) {
+            (true, false) => inner.anomaly = Some(AnomalyLog::default()),
+            (false, true) => inner.anomaly = None,
+            _ => {}
+        }
+    }
+
+    /// Whether anomaly detection is on.
+    pub fn detects_anomalies(&self) -> bool {
+        self.observed
+    }
+
+    /// The first anomaly found in this recording (while recording or in any
+    /// sweep since), if anomaly detection is on and one was found.
+    pub fn anomaly(&self) -> Option<Anomaly> {
+        self.inner.borrow().anomaly.as_ref().and_then(|log| log.first.clone())
+    }
+
+    /// `Err` with the first anomaly found in this recording, if any.
+    pub fn check_anomaly(&self) -> Result<(), Anomaly> {
+        match self.anomaly() {
+            Some(a) => Err(a),
+            None => Ok(()),
+        }
+    }
+
+    /// Whether ops are observed (anomaly mode). Read on every scalar op.
+    #[inline(always)]
+    pub(crate) fn observed(&self) -> bool {
+        self.observed
+    }
+
+    /// Anomaly mode's check of scalar op `op`, recorded as node `idx`: a
+    /// non-finite value or partial (of a tracked operand, given with the
+    /// operand's index) from finite inputs is reported.
+    pub(crate) fn observe_scalar(&self, idx: u32, op: &'static str, inputs: &[T], value: T, partials: &[(usize, T)]) {
+        let mut inner = self.inner.borrow_mut();
+        let Some(log) = inner.anomaly.as_mut() else { return };
+        let position = log.next_position();
+        log.name_scalar(idx, op, position);
+        if first_non_finite(inputs).is_some() {
+            return;
+        }
+        let bad = if !value.is_finite() {
+            Some(("value".to_string(), value.value()))
+        } else {
+            partials.iter().find(|(_, d)| !d.is_finite()).map(|(k, d)| (format!("partial ∂/∂input {k}"), d.value()))
+        };
+        if let Some((what, found)) = bad {
+            log.report(Anomaly {
+                phase: Phase::Recording,
+                position,
+                op: op.to_string(),
+                shapes: Vec::new(),
+                what,
+                found,
+                inputs: inputs.iter().map(|x| x.value()).collect(),
+            });
         }
     }
 
@@ -420,6 +506,24 @@ impl<T: Scalar> Tape<T> {
         {
             let values: SmallVec<[&Matrix<T>; 3]> = inputs.iter().map(|m| &inner.mats[m.idx as usize].value).collect();
             op.as_op().forward(&values, value.as_mut_slice());
+        }
+        if let Some(log) = inner.anomaly.as_mut() {
+            let position = log.next_position();
+            log.place_matrix(inner.mats.len() as u32, position);
+            let inputs_finite = inputs.iter().all(|m| first_non_finite(inner.mats[m.idx as usize].value.as_slice()).is_none());
+            if let (true, Some(found)) = (inputs_finite, first_non_finite(value.as_slice())) {
+                let mut shapes: Vec<(usize, usize)> = inputs.iter().map(|m| m.shape()).collect();
+                shapes.push(shape);
+                log.report(Anomaly {
+                    phase: Phase::Recording,
+                    position,
+                    op: op.as_op().name().to_string(),
+                    shapes,
+                    what: "value".to_string(),
+                    found,
+                    inputs: Vec::new(),
+                });
+            }
         }
         let tracked = inputs.iter().any(|m| m.tracked);
         let (op, input_idx) =

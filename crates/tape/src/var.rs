@@ -13,6 +13,7 @@
 use std::fmt;
 use std::ops::{Add, AddAssign, Div, DivAssign, Mul, MulAssign, Neg, Sub, SubAssign};
 
+use smallvec::SmallVec;
 use wengert_ops::Scalar;
 
 use crate::scalar_op::ScalarOp;
@@ -163,6 +164,11 @@ impl<'t, T: Scalar> Var<'t, T> {
     #[inline(always)]
     fn apply1(self, op: ScalarOp<T>) -> Self {
         let (val, d, _) = op.eval(self.val, T::zero());
+        if let Some(t) = self.tape {
+            if t.observed() {
+                return self.record_observed(None, op, val, d, T::zero());
+            }
+        }
         self.unary(val, d)
     }
 
@@ -170,7 +176,40 @@ impl<'t, T: Scalar> Var<'t, T> {
     #[inline(always)]
     fn apply2(self, op: ScalarOp<T>, other: Self) -> Self {
         let (val, da, db) = op.eval(self.val, other.val);
+        if let Some(t) = self.tape.or(other.tape) {
+            if t.observed() {
+                return self.record_observed(Some(other), op, val, da, db);
+            }
+        }
         self.binary(other, val, da, db)
+    }
+
+    /// `op` recorded in anomaly mode: the operands become nodes, the op writes
+    /// a node of its own (so every op has a position and its partials are
+    /// kept), and the tape checks its value and partials.
+    #[cold]
+    #[inline(never)]
+    fn record_observed(self, other: Option<Self>, op: ScalarOp<T>, val: T, da: T, db: T) -> Self {
+        let t = self.tape.or(other.and_then(|o| o.tape)).expect("an observed op has a tracked operand");
+        let mut parents = [SINK; 2];
+        let mut partials = [T::zero(); 2];
+        let mut tracked_partials: SmallVec<[(usize, T); 2]> = SmallVec::new();
+        let mut inputs: SmallVec<[T; 2]> = SmallVec::new();
+        let mut k = 0;
+        for (operand, (v, d)) in [(Some(self), da), (other, db)].into_iter().enumerate() {
+            let Some(v) = v else { continue };
+            inputs.push(v.val);
+            if let Some(vt) = v.tape {
+                assert!(std::ptr::eq(vt, t), "Var: an operation mixes variables of two different tapes");
+                parents[k] = v.materialize().parents[0];
+                partials[k] = d;
+                tracked_partials.push((operand, d));
+                k += 1;
+            }
+        }
+        let idx = t.push(parents, partials);
+        t.observe_scalar(idx, op.name(), &inputs, val, &tracked_partials);
+        Var::node(t, idx, val)
     }
 
     /// A function of this variable alone with local derivative `d`: scales the
