@@ -24,6 +24,7 @@
 mod check;
 mod forward;
 mod gradients;
+mod lift;
 mod matvar;
 mod matvar_ops;
 mod sweep;
@@ -36,6 +37,7 @@ pub use forward::{
     directional_derivative, dual_scalar_fn, dual_vector_fn, grad_and_hvp, hessian, hvp, jacfwd, jacobian, jvp,
 };
 pub use gradients::Gradients;
+pub use lift::{DualLift, DualVjp};
 pub use matvar::MatVar;
 pub use tape::Tape;
 pub use transforms::{grad, jacrev, scalar_fn, value_and_grad, vector_fn, vjp};
