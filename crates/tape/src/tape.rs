@@ -397,8 +397,10 @@ impl<T: Scalar> Tape<T> {
     /// Records a user-defined op (any [`MatOp`]) applied to `inputs`.
     ///
     /// Implement `MatOp<T>` generically for every `T: Scalar` and the op also
-    /// works on tapes over dual numbers, which gives exact Hessian-vector products
-    /// through it.
+    /// works on tapes over dual numbers, which gives forward mode and exact
+    /// Hessian-vector products through it. An op whose value exists for one
+    /// plain type only is recorded on dual-number tapes through
+    /// [`DualLift`](crate::DualLift) and its JVP.
     pub fn apply_custom<O: MatOp<T> + 'static>(&self, op: O, inputs: &[MatVar<'_, T>]) -> MatVar<'_, T> {
         self.record(NodeOp::Custom(Box::new(op)), inputs)
     }
