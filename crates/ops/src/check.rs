@@ -329,7 +329,9 @@ pub fn check_jvp(op: &dyn MatOp<f64>, inputs: &[Matrix<f64>], seed: u64) -> JvpR
         let xs: Vec<Matrix<f64>> = inputs
             .iter()
             .zip(&v)
-            .map(|(x, d)| Matrix::from_vec(x.rows(), x.cols(), x.iter().zip(d.iter()).map(|(x, d)| x + sign * h * d).collect()))
+            .map(|(x, d)| {
+                Matrix::from_vec(x.rows(), x.cols(), x.iter().zip(d.iter()).map(|(x, d)| x + sign * h * d).collect())
+            })
             .collect();
         let refs: Vec<&Matrix<f64>> = xs.iter().collect();
         evaluate(op, &refs, out_shape).0

@@ -184,7 +184,11 @@ fn broadcast_and_other_shape_error_messages() {
         (Builtin::from(ConcatRows), vec![(2, 3), (1, 4)], "concat_rows: (2×3) and (1×4) have different column counts"),
         (Builtin::from(ConcatCols), vec![(2, 3), (1, 4)], "concat_cols: (2×3) and (1×4) have different row counts"),
         (Builtin::from(GatherRows(vec![0, 3])), vec![(3, 2)], "gather_rows: index 3 out of range for (3×2)"),
-        (Builtin::from(SliceCols { start: 1, end: 4 }), vec![(3, 2)], "slice_cols: columns 1..4 out of range for (3×2)"),
+        (
+            Builtin::from(SliceCols { start: 1, end: 4 }),
+            vec![(3, 2)],
+            "slice_cols: columns 1..4 out of range for (3×2)",
+        ),
         (Builtin::from(Reshape { rows: 4, cols: 2 }), vec![(3, 2)], "reshape: (3×2) cannot be viewed as (4×2)"),
         (
             Builtin::from(SoftmaxCrossEntropy(vec![0, 5])),
@@ -286,7 +290,12 @@ fn singular_matrices_are_errors_in_linalg_and_panics_in_ops() {
 fn ops_run_on_f32() {
     let x32: Matrix<f32> = Matrix::from_rows(&[[0.5f32, -1.0, 2.0], [3.0, 0.25, -0.5]]);
     let x64: Matrix<f64> = x32.cast();
-    for op in [Builtin::from(Softmax), Builtin::from(LogSoftmax), Builtin::from(Sigmoid), Builtin::from(MatMul { ta: false, tb: true })] {
+    for op in [
+        Builtin::from(Softmax),
+        Builtin::from(LogSoftmax),
+        Builtin::from(Sigmoid),
+        Builtin::from(MatMul { ta: false, tb: true }),
+    ] {
         let two = matches!(op, Builtin::Product(ProductOp::MatMul(_)));
         let in32: Vec<&Matrix<f32>> = if two { vec![&x32, &x32] } else { vec![&x32] };
         let in64: Vec<&Matrix<f64>> = if two { vec![&x64, &x64] } else { vec![&x64] };

@@ -1,32 +1,6 @@
 //! [`DualLift`]: recording an op whose value exists only for a plain element
-//! type (`f64`, say) on a tape over dual numbers, through its JVP.
-//!
-//! Forward mode (`jvp`, `jacfwd`, `jacobian` through matrix code) and
-//! Hessian-vector products (`hvp`, `hessian`: forward-over-reverse) record the
-//! computation on a `Tape<Dual<T>>`, so every op on it must be a
-//! `MatOp<Dual<T>>`. An op written generically over `T: Scalar` already is. An
-//! op whose `forward` calls an `f64`-only routine is not; `DualLift` makes it
-//! one from what it does provide:
-//!
-//! * **value**: `forward(x) + ε·jvp(x, ẋ)` — the op's `forward` on the real
-//!   parts, its [`MatOp::jvp`] on the tangents (required as soon as a tangent
-//!   is non-zero);
-//! * **VJP on dual numbers** (what an HVP sweep calls): with inputs `x + εẋ`,
-//!   output `y + εẏ` and adjoint `ḡ + εġ`, the input adjoints must be
-//!   `Jᵀḡ + ε·(Jᵀġ + d/dt[J(x + tẋ)ᵀ ḡ])`. The last term involves the op's
-//!   second derivatives, which the plain rules do not give: pass a VJP that runs
-//!   on dual numbers with [`with_dual_vjp`](DualLift::with_dual_vjp) (a VJP
-//!   written with `T`'s own arithmetic, instantiated at `Dual<T>`, computes
-//!   exactly this, because it is then differentiated along the tangents).
-//!   Without one, the dual VJP computes the real parts `Jᵀḡ` (exact: a
-//!   reverse sweep on the dual tape reads these) and the tangents `Jᵀġ` where
-//!   that is all of it (no input carries a tangent, or `ḡ = 0`), and NaN
-//!   tangents otherwise, so an HVP that needed the missing term says so with
-//!   NaN instead of returning a wrong number.
-//!
-//! On a tape over the plain type, `DualLift<O, T>` is `O` itself (every method
-//! forwarded), so one model function generic over the element type records the
-//! op on both kinds of tape (see `examples/custom_op.rs`).
+//! type (`f64`, say) on a tape over dual numbers, through its JVP. Why and how:
+//! see the type's documentation.
 
 use wengert_dual::Dual;
 use wengert_ops::{MatOp, Matrix, Scalar};
@@ -36,60 +10,80 @@ use wengert_ops::{MatOp, Matrix, Scalar};
 pub type DualVjp<O, T> = fn(&O, &[&Matrix<Dual<T>>], &Matrix<Dual<T>>, &[Dual<T>], &mut [Option<&mut [Dual<T>]>]);
 
 /// An op `O: MatOp<T>` made usable on tapes over `Dual<T>` through its JVP; on
-/// tapes over `T` it is `O` unchanged. See the [module docs](self).
+/// tapes over `T` it is `O` unchanged.
+///
+/// Forward mode (`jvp`, `jacfwd`, `jacobian` through matrix code) and
+/// Hessian-vector products (`hvp`, `hessian`: forward-over-reverse) record the
+/// computation on a `Tape<Dual<T>>`, so every op on it must be a
+/// `MatOp<Dual<T>>`. An op written generically over `T: Scalar` already is. An
+/// op whose `forward` calls an `f64`-only routine is not; `DualLift` makes it
+/// one from what it does provide:
+///
+/// * **value**: `forward(x) + ε·jvp(x, ẋ)` — the op's `forward` on the real
+///   parts, its [`MatOp::jvp`] on the tangents (required as soon as a tangent
+///   is non-zero);
+/// * **VJP on dual numbers** (what an HVP sweep calls): with inputs `x + εẋ`,
+///   output `y + εẏ` and adjoint `ḡ + εġ`, the input adjoints must be
+///   `Jᵀḡ + ε·(Jᵀġ + d/dt[J(x + tẋ)ᵀ ḡ])`. The last term involves the op's
+///   second derivatives, which the plain rules do not give: pass a VJP that runs
+///   on dual numbers with [`with_dual_vjp`](DualLift::with_dual_vjp) (a VJP
+///   written with `T`'s own arithmetic, instantiated at `Dual<T>`, computes
+///   exactly this, because it is then differentiated along the tangents).
+///   Without one, the dual VJP computes the real parts `Jᵀḡ` (exact: a
+///   reverse sweep on the dual tape reads these) and the tangents `Jᵀġ` where
+///   that is all of it (no input carries a tangent, or `ḡ = 0`), and NaN
+///   tangents otherwise, so an HVP that needed the missing term says so with
+///   NaN instead of returning a wrong number.
+///
+/// On a tape over the plain type, `DualLift<O, T>` is `O` itself (every method
+/// forwarded), so one model function generic over the element type records the
+/// op on both kinds of tape (see `examples/custom_op.rs`).
 ///
 /// ```
-/// use wengert_tape::{hvp, jvp, DualLift, MatVar, Tape};
+/// use wengert_dual::Dual;
 /// use wengert_ops::{MatOp, Matrix, Scalar};
+/// use wengert_tape::{hvp, jvp, DualLift, MatVar, Var};
 ///
-/// /// y = sin(x) elementwise, by a routine that exists for f64 only.
-/// struct F64Sin;
-/// impl MatOp<f64> for F64Sin {
-///     fn name(&self) -> &str { "f64_sin" }
+/// /// y = atan(x) elementwise: `f64::atan` has no `Scalar` counterpart, so the
+/// /// value exists for f64 only.
+/// struct Atan;
+/// impl MatOp<f64> for Atan {
+///     fn name(&self) -> &str { "atan" }
 ///     fn output_shape(&self, s: &[(usize, usize)]) -> (usize, usize) { s[0] }
 ///     fn forward(&self, x: &[&Matrix<f64>], out: &mut [f64]) {
-///         out.iter_mut().zip(x[0].iter()).for_each(|(o, x)| *o = x.sin());
+///         out.iter_mut().zip(x[0].iter()).for_each(|(o, x)| *o = x.atan());
 ///     }
 ///     fn vjp(&self, x: &[&Matrix<f64>], _: &Matrix<f64>, g: &[f64], grads: &mut [Option<&mut [f64]>]) {
-///         F64Sin::vjp_any(x, g, grads)
+///         Atan::vjp_any(x, g, grads)
 ///     }
 ///     fn jvp(&self, x: &[&Matrix<f64>], _: &Matrix<f64>, t: &[Option<&[f64]>], out: &mut [f64]) -> bool {
-///         let t = t[0].unwrap_or(&[]);
-///         out.iter_mut().enumerate().for_each(|(k, o)| *o = t.get(k).map_or(0.0, |t| x[0].as_slice()[k].cos() * t));
+///         let (x, t) = (x[0].as_slice(), t[0].unwrap_or(&[]));
+///         out.iter_mut().enumerate().for_each(|(k, o)| *o = t.get(k).map_or(0.0, |t| t / (1.0 + x[k] * x[k])));
 ///         true
 ///     }
 /// }
-/// impl F64Sin {
-///     /// The VJP, generic: also runs on dual numbers (for HVPs).
+/// impl Atan {
+///     /// The VJP `g / (1 + x²)`, generic: it also runs on dual numbers (for HVPs).
 ///     fn vjp_any<T: Scalar>(x: &[&Matrix<T>], g: &[T], grads: &mut [Option<&mut [T]>]) {
 ///         if let Some(gx) = grads[0].as_deref_mut() {
-///             gx.iter_mut().zip(x[0].iter()).zip(g).for_each(|((gx, &x), &g)| *gx += g * x.cos());
+///             gx.iter_mut().zip(x[0].iter()).zip(g).for_each(|((gx, &x), &g)| *gx += g / (T::one() + x * x));
 ///         }
 ///     }
 /// }
-/// let lifted = || DualLift::new(F64Sin).with_dual_vjp(|_, x, _, g, grads| F64Sin::vjp_any(x, g, grads));
+/// /// `Σ atan(x)` of a 1 × 2 matrix, on a dual-number tape.
+/// fn on_tape<'t>(v: &[Var<'t, Dual<f64>>]) -> Var<'t, Dual<f64>> {
+///     let lifted = DualLift::new(Atan).with_dual_vjp(|_, x, _, g, grads| Atan::vjp_any(x, g, grads));
+///     let tape = v[0].tape().unwrap();
+///     tape.apply_custom(lifted, &[MatVar::from_vars(tape, v, 1, 2)]).sum()
+/// }
 ///
-/// // Forward mode: d/dt Σ sin(x + t v) = Σ cos(x)·v.
-/// let (_, d) = jvp(
-///     |v| {
-///         let tape = v[0].tape().unwrap();
-///         vec![tape.apply_custom(lifted(), &[MatVar::from_vars(tape, v, 1, 2)]).sum()]
-///     },
-///     &[0.0, 1.0],
-///     &[1.0, 2.0],
-/// );
-/// assert!((d[0] - (1.0 + 2.0 * 1f64.cos())).abs() < 1e-15);
+/// // Forward mode: d/dt Σ atan(x + t·v) = Σ v / (1 + x²).
+/// let (_, d) = jvp(|v| vec![on_tape(v)], &[0.0, 1.0], &[1.0, 2.0]);
+/// assert!((d[0] - (1.0 + 2.0 / 2.0)).abs() < 1e-15);
 ///
-/// // Forward-over-reverse: the Hessian of Σ sin(x) is diag(−sin x).
-/// let hv = hvp(
-///     |v| {
-///         let tape = v[0].tape().unwrap();
-///         tape.apply_custom(lifted(), &[MatVar::from_vars(tape, v, 1, 2)]).sum()
-///     },
-///     &[0.0, 1.0],
-///     &[1.0, 2.0],
-/// );
-/// assert!(hv[0].abs() < 1e-15 && (hv[1] + 2.0 * 1f64.sin()).abs() < 1e-15);
+/// // Forward-over-reverse: the Hessian of Σ atan(x) is diag(−2x / (1 + x²)²).
+/// let hv = hvp(on_tape, &[0.0, 1.0], &[1.0, 2.0]);
+/// assert!(hv[0].abs() < 1e-15 && (hv[1] + 2.0 * 2.0 / 4.0).abs() < 1e-15);
 /// ```
 pub struct DualLift<O, T: Scalar = f64> {
     op: O,
@@ -186,7 +180,13 @@ impl<O: MatOp<T>, T: Scalar> MatOp<Dual<T>> for DualLift<O, T> {
     /// The dual VJP if one was given; otherwise `Jᵀḡ + ε·Jᵀġ` from the plain
     /// VJP, with NaN tangents where the second-order term is missing (an input
     /// carries a tangent and `ḡ ≠ 0`).
-    fn vjp(&self, inputs: &[&Matrix<Dual<T>>], output: &Matrix<Dual<T>>, g: &[Dual<T>], grads: &mut [Option<&mut [Dual<T>]>]) {
+    fn vjp(
+        &self,
+        inputs: &[&Matrix<Dual<T>>],
+        output: &Matrix<Dual<T>>,
+        g: &[Dual<T>],
+        grads: &mut [Option<&mut [Dual<T>]>],
+    ) {
         if let Some(dual_vjp) = self.dual_vjp {
             return dual_vjp(&self.op, inputs, output, g, grads);
         }

@@ -124,8 +124,8 @@ fn forward_mode_goes_through_the_jvp() {
     // A Jacobian through a product and the op: forward mode (n passes of the
     // JVP) against reverse mode on a plain tape, and `jacobian`, which
     // sweeps the dual-number recording when that is cheaper.
-    let by_reverse = jacrev(|x| g(x), &X);
-    let by_forward = jacfwd(|x| g(x), &X);
+    let by_reverse = jacrev(g, &X);
+    let by_forward = jacfwd(g, &X);
     assert!(by_forward.max_abs_diff(&by_reverse) <= 1e-15, "{by_forward}\nvs\n{by_reverse}");
     let many_inputs = jacobian(|x| vec![f(x, lifted(false))], &X);
     assert!(many_inputs.iter().zip(&exact).all(|(a, b)| close(*a, *b)), "{many_inputs} vs {exact:?}");

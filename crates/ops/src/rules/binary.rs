@@ -300,7 +300,8 @@ fn broadcast_jvp<B: Broadcast, T: Scalar>(
 ) {
     let (m, n) = broadcast_shape(B::NAME, a.shape(), b.shape());
     let (ash, bsh) = (a.shape(), b.shape());
-    let at = |s: (usize, usize), i: usize, j: usize| (if s.0 == 1 { 0 } else { i }) * s.1 + if s.1 == 1 { 0 } else { j };
+    let at =
+        |s: (usize, usize), i: usize, j: usize| (if s.0 == 1 { 0 } else { i }) * s.1 + if s.1 == 1 { 0 } else { j };
     for i in 0..m {
         for j in 0..n {
             let (ia, ib) = (at(ash, i, j), at(bsh, i, j));

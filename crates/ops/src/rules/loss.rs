@@ -28,7 +28,6 @@ op_family! {
     }
 }
 
-
 fn same_shape(name: &str, a: (usize, usize), b: (usize, usize)) {
     assert!(a == b, "{name}: {} and {} must have the same shape", shape_str(a), shape_str(b));
 }
@@ -301,8 +300,11 @@ impl Rule for Mse {
     fn jvp<T: Scalar>(&self, inputs: &[&Matrix<T>], _: &Matrix<T>, tangents: &[Option<&[T]>], out: &mut [T]) {
         let (a, b) = (inputs[0], inputs[1]);
         let (da, db) = (tangents[0], tangents[1]);
-        let total =
-            a.iter().zip(b.iter()).enumerate().fold(T::zero(), |acc, (k, (&x, &y))| acc + (x - y) * (at(da, k) - at(db, k)));
+        let total = a
+            .iter()
+            .zip(b.iter())
+            .enumerate()
+            .fold(T::zero(), |acc, (k, (&x, &y))| acc + (x - y) * (at(da, k) - at(db, k)));
         out[0] = total * T::from_f64(2.0 / a.len() as f64);
     }
 }

@@ -122,7 +122,9 @@ impl Rule for Det {
     /// `det·tr(X⁻¹Ẋ) = det·⟨X⁻ᵀ, Ẋ⟩`.
     fn jvp<T: Scalar>(&self, inputs: &[&Matrix<T>], output: &Matrix<T>, tangents: &[Option<&[T]>], out: &mut [T]) {
         out[0] = match tangents[0] {
-            Some(t) => output.as_slice()[0] * frobenius(lu_or_panic("det", inputs[0]).inverse_transpose().as_slice(), t),
+            Some(t) => {
+                output.as_slice()[0] * frobenius(lu_or_panic("det", inputs[0]).inverse_transpose().as_slice(), t)
+            }
             None => T::zero(),
         };
     }

@@ -123,7 +123,12 @@ impl Rule for Outer {
     fn output_shape(&self, inputs: &[(usize, usize)]) -> (usize, usize) {
         let (u, v) = (inputs[0], inputs[1]);
         let is_vec = |s: (usize, usize)| s.0 == 1 || s.1 == 1;
-        assert!(is_vec(u) && is_vec(v), "outer: {} and {} must both be vectors (1×n or n×1)", shape_str(u), shape_str(v));
+        assert!(
+            is_vec(u) && is_vec(v),
+            "outer: {} and {} must both be vectors (1×n or n×1)",
+            shape_str(u),
+            shape_str(v)
+        );
         (u.0 * u.1, v.0 * v.1)
     }
     fn forward<T: Scalar>(&self, inputs: &[&Matrix<T>], out: &mut [T]) {

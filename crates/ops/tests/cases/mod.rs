@@ -87,6 +87,9 @@ pub fn distinct_rows(r: &mut StdRng, (m, n): (usize, usize)) -> Matrix<f64> {
     Matrix::from_fn(m, n, |i, j| ((j * 7 + i * 3 + shift) % n) as f64 * 0.1 + i as f64 + r.random_range(0.0..0.05))
 }
 
+/// Draws a matrix of the given shape from a domain.
+type Draw = fn(&mut StdRng, (usize, usize)) -> Matrix<f64>;
+
 /// Every built-in op, on inputs built around the base shape `(m, n)`.
 pub fn cases(r: &mut StdRng, (m, n): (usize, usize)) -> Vec<Case> {
     let s = (m, n);
@@ -118,7 +121,7 @@ pub fn cases(r: &mut StdRng, (m, n): (usize, usize)) -> Vec<Case> {
     c.push(Case::new(ScaleBy, vec![normal(r, s), normal(r, (1, 1))]));
 
     // Elementwise.
-    let unary: [(UnaryOp, fn(&mut StdRng, (usize, usize)) -> Matrix<f64>); 17] = [
+    let unary: [(UnaryOp, Draw); 17] = [
         (Neg.into(), normal),
         (Scale(-2.5).into(), normal),
         (Scale(-1.7).into(), normal),
