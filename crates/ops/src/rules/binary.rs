@@ -271,7 +271,7 @@ fn forward_with<T: Scalar>(a: &Matrix<T>, b: &Matrix<T>, (m, n): (usize, usize),
 
 /// Accumulates `∂L/∂a` and `∂L/∂b` of `out = a ∘ b` (broadcast) given
 /// `g = ∂L/∂out`; a broadcast operand receives the sum over its repeated axes.
-#[inline]
+#[inline(never)]
 fn broadcast_vjp<B: Broadcast, T: Scalar>(
     a: &Matrix<T>,
     b: &Matrix<T>,

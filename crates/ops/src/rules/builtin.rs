@@ -153,15 +153,16 @@ impl<T: Scalar> MatOp<T> for Builtin {
     }
 
     fn output_shape(&self, inputs: &[(usize, usize)]) -> (usize, usize) {
-        let name = self.op_name();
+        // The name is looked up only to report a mismatch.
         match self.arity() {
             Arity::Exactly(k) => assert!(
                 inputs.len() == k,
-                "{name}: expected {k} input{}, got {}",
+                "{}: expected {k} input{}, got {}",
+                self.op_name(),
                 if k == 1 { "" } else { "s" },
                 inputs.len()
             ),
-            Arity::AtLeastOne => assert!(!inputs.is_empty(), "{name}: needs at least one input"),
+            Arity::AtLeastOne => assert!(!inputs.is_empty(), "{}: needs at least one input", self.op_name()),
         }
         self.rule_output_shape(inputs)
     }
