@@ -119,7 +119,7 @@ impl<T: Scalar> Inner<T> {
     /// A `rows × cols` matrix for an op's output, reusing pooled storage when
     /// some is big enough (smallest fit first). Its contents are unspecified: the
     /// op's `forward` overwrites all of it (the `MatOp` contract, checked for every
-    /// built-in op by `tests/dot_product.rs`), so clearing it first would be
+    /// built-in op by the harness in `wengert_ops::check`), so clearing it first would be
     /// wasted work.
     pub(crate) fn take_matrix(&mut self, rows: usize, cols: usize) -> Matrix<T> {
         take_from_pool(&mut self.pool, rows, cols, false)
