@@ -5,34 +5,8 @@
 //! so recording them allocates nothing) and a user's own op (boxed) go through the
 //! same methods, and the same checks ([`crate::check`]) verify both.
 //!
-//! # Second order, and forward mode
-//!
-//! There are two ways for an op to take part in forward mode (`jvp`, `jacfwd`
-//! through matrix code) and in Hessian-vector products (forward-over-reverse),
-//! both of which record the computation on a tape over dual numbers
-//! `Dual<T>` (value + tangent):
-//!
-//! 1. **Generic**: implement `MatOp<T>` for every `T: Scalar`, writing `forward`
-//!    and `vjp` with `T`'s own arithmetic (comparisons through `value()`). On a
-//!    dual-number tape both run on dual numbers: `forward` carries the tangents
-//!    forward (that is the JVP), and the `vjp` on dual numbers is differentiated
-//!    along the tangents, which is exactly what an HVP needs. Nothing else to
-//!    write; every built-in op works this way.
-//! 2. **Plain `forward`, explicit JVP**: an op whose value can only be computed
-//!    for one element type (an external `f64` routine, say) implements
-//!    `MatOp<f64>` with [`jvp`](MatOp::jvp), and is recorded through the adapter
-//!    `wengert_tape::DualLift`, which computes a dual-number value as
-//!    `forward(re) + ε·jvp(re, eps)`. Forward mode then works. An HVP also needs
-//!    the **tangent of the VJP**: with inputs `x + εẋ`, output `y + εẏ` and
-//!    upstream adjoint `ḡ + εġ`, the input adjoints must be
-//!    `J(x)ᵀḡ + ε·(J(x)ᵀġ + d/dt[J(x + tẋ)ᵀ ḡ]_{t=0})`. The first two terms
-//!    come from the op's plain `vjp`; the last one (second derivatives of the
-//!    op, contracted with `ḡ` and `ẋ`) only from a VJP that runs on dual numbers,
-//!    which `DualLift::with_dual_vjp` takes (a VJP written generically, as in 1,
-//!    provides it when instantiated at `Dual<T>`). Without it, the adapter's
-//!    dual VJP gives the exact real parts and the exact tangent wherever the
-//!    inputs' tangents are zero, and NaN tangents elsewhere (never a silently
-//!    wrong second derivative).
+//! How an op takes part in forward mode and in Hessian-vector products is
+//! documented on the trait ([`MatOp`], "Forward mode and second order").
 
 use crate::matrix::Matrix;
 use crate::scalar::Scalar;
@@ -74,6 +48,34 @@ use crate::scalar::Scalar;
 /// assert!(Cube.jvp(&[&x], &Matrix::from_rows(&[[8.0]]), &[Some(&[0.5][..])], &mut dy));
 /// assert_eq!(dy[0], 6.0);
 /// ```
+///
+/// # Forward mode and second order
+///
+/// Forward mode (`jvp`, `jacfwd` through matrix code) and Hessian-vector
+/// products (forward-over-reverse: `hvp`, `hessian`) record the computation on a
+/// tape over dual numbers `Dual<T>` (value + tangent), so the op must be a
+/// `MatOp<Dual<T>>` there. Two ways:
+///
+/// 1. **Generic**: implement `MatOp<T>` for every `T: Scalar`, writing `forward`
+///    and `vjp` with `T`'s own arithmetic (comparisons through `value()`). On a
+///    dual-number tape both run on dual numbers: `forward` carries the tangents
+///    (that is the JVP), and `vjp` on dual numbers is differentiated along the
+///    tangents, which is what an HVP needs. Nothing else to write; every
+///    built-in op works this way, and [`jvp`](MatOp::jvp) is optional.
+/// 2. **Value for a plain `T` only** (an external `f64` routine, say):
+///    implement `MatOp<f64>` with [`jvp`](MatOp::jvp) and record the op
+///    through the adapter `wengert_tape::DualLift`, whose value on dual numbers
+///    is `forward(re) + ε·jvp(re, eps)`. That is enough for forward mode. An
+///    HVP also needs the **tangent of the VJP**: with inputs `x + εẋ`, output
+///    `y + εẏ` (`ẏ = J·ẋ`) and upstream adjoint `ḡ + εġ`, the input adjoints
+///    must be `J(x)ᵀḡ + ε·(J(x)ᵀġ + d/dt[J(x + tẋ)ᵀ ḡ]_{t=0})`. The plain
+///    `vjp` gives the first two terms; the last (the op's second derivatives,
+///    contracted with `ḡ` and `ẋ`) comes only from a VJP that runs on dual
+///    numbers, passed to `DualLift::with_dual_vjp` — a VJP written with `T`'s
+///    arithmetic from `x`, `y` and `g` computes it when instantiated at
+///    `Dual<T>`. Without one, the adapter gives exact real parts and the exact
+///    tangent where no input carries one, and NaN tangents elsewhere (never a
+///    silently wrong second derivative).
 pub trait MatOp<T: Scalar> {
     /// The op's name, used in shape errors and graph dumps.
     fn name(&self) -> &str;
@@ -97,8 +99,8 @@ pub trait MatOp<T: Scalar> {
     /// The default returns `false` without touching `out`: the op provides no
     /// JVP. Ops implemented generically over `T: Scalar` need none to run in
     /// forward mode (their `forward` on dual numbers is one); an op whose
-    /// `forward` exists only for a plain `T` needs it (see the
-    /// [module docs](self)), and every op can be checked with it
+    /// `forward` exists only for a plain `T` needs it (see "Forward mode and
+    /// second order" above), and every op can be checked with it
     /// ([`crate::check::check_jvp`], [`crate::check::dot_product_test`]).
     fn jvp(&self, inputs: &[&Matrix<T>], output: &Matrix<T>, tangents: &[Option<&[T]>], out: &mut [T]) -> bool {
         let _ = (inputs, output, tangents, out);
