@@ -25,6 +25,7 @@
 
 mod check;
 mod gradients;
+mod lift;
 mod matvar;
 mod matvar_ops;
 mod scalar_op;
@@ -35,6 +36,7 @@ mod var;
 
 pub use check::{check_gradient, gradcheck, numerical_gradient, numerical_hessian, relative_error, GradCheck};
 pub use gradients::Gradients;
+pub use lift::{DualLift, DualVjp};
 pub use matvar::MatVar;
 pub use scalar_op::ScalarOp;
 pub use tape::Tape;
