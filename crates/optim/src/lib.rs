@@ -91,6 +91,7 @@ pub mod params;
 pub mod problems;
 pub mod schedule;
 pub mod second_order;
+pub mod solver_error;
 pub mod state;
 pub mod tape_adapters;
 

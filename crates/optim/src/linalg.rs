@@ -1,11 +1,26 @@
-//! Small dense linear algebra in `f64`: vector helpers, Cholesky, a cyclic Jacobi
-//! symmetric eigen-decomposition.
+//! Small dense linear algebra in `f64`: vector helpers, Cholesky, and two
+//! symmetric eigen-decompositions.
 //!
 //! Why our own: the second-order methods need to solve damped Newton systems
 //! (Cholesky, whose *failure* is the signal to increase damping), and the PCA check
 //! needs eigenvectors computed by a method unrelated to the optimizer under test.
 //! Sizes here are tens to hundreds, so simple `O(n³)` algorithms are the right tool
 //! and keep the crate free of a LAPACK dependency.
+//!
+//! The eigen-decompositions:
+//!
+//! * [`symmetric_eigen`]: Householder reduction to tridiagonal form, then the
+//!   implicit QL iteration with Wilkinson shifts
+//!   ([`symmetric_tridiagonal_eigen`]). The default: at 200 × 200 it is about 8×
+//!   faster than Jacobi and within 1.3× of nalgebra's `SymmetricEigen`
+//!   (`benches/eigen.rs`).
+//! * [`symmetric_eigen_jacobi`]: cyclic Jacobi, slower but simple and unrelated
+//!   to the QL code, kept as the independent reference the tests compare against.
+//! * [`symmetric_tridiagonal_eigen`] and [`tridiagonal_eigen_row`]: the
+//!   tridiagonal problem alone, which is what Lanczos
+//!   ([`spectra`](crate::spectra)) reduces a large operator to; the second returns
+//!   one component of each eigenvector (the first for quadrature weights, the last
+//!   for residual bounds) in `O(k²)` instead of `O(k³)`.
 
 use wengert_ops::Matrix;
 
@@ -123,8 +138,10 @@ pub struct SymmetricEigen {
     pub values: Vec<f64>,
     /// Orthonormal eigenvectors as columns, in the order of `values`.
     pub vectors: Matrix<f64>,
-    /// Number of Jacobi sweeps used.
-    pub sweeps: usize,
+    /// Iterations used: sweeps for [`symmetric_eigen_jacobi`], QL iterations
+    /// (summed over all eigenvalues) for [`symmetric_eigen`] and
+    /// [`symmetric_tridiagonal_eigen`].
+    pub iterations: usize,
 }
 
 impl SymmetricEigen {
@@ -134,7 +151,8 @@ impl SymmetricEigen {
     }
 }
 
-/// Cyclic Jacobi eigen-decomposition of a symmetric matrix.
+/// Cyclic Jacobi eigen-decomposition of a symmetric matrix (the independent
+/// reference; [`symmetric_eigen`] is faster).
 ///
 /// Sweeps over all off-diagonal pairs `(p, q)` in row order, zeroing each with a
 /// plane rotation (Rutishauser's stable formulas), until the off-diagonal
@@ -144,18 +162,9 @@ impl SymmetricEigen {
 ///
 /// # Panics
 /// If `a` is not square or not symmetric to `1e-10` relative.
-pub fn symmetric_eigen(a: &Matrix<f64>) -> SymmetricEigen {
+pub fn symmetric_eigen_jacobi(a: &Matrix<f64>) -> SymmetricEigen {
     let n = a.rows();
-    assert_eq!(a.cols(), n, "symmetric_eigen: matrix must be square");
-    let scale = a.iter().map(|x| x * x).sum::<f64>().sqrt();
-    for i in 0..n {
-        for j in 0..i {
-            assert!(
-                (a[(i, j)] - a[(j, i)]).abs() <= 1e-10 * scale.max(1.0),
-                "symmetric_eigen: matrix is not symmetric at ({i}, {j})"
-            );
-        }
-    }
+    let scale = check_symmetric("symmetric_eigen_jacobi", a);
     let mut m: Vec<f64> = a.as_slice().to_vec();
     let mut v = vec![0.0; n * n];
     for i in 0..n {
@@ -213,7 +222,305 @@ pub fn symmetric_eigen(a: &Matrix<f64>) -> SymmetricEigen {
     order.sort_by(|&i, &j| m[j * n + j].total_cmp(&m[i * n + i]));
     let values = order.iter().map(|&i| m[i * n + i]).collect();
     let vectors = Matrix::from_fn(n, n, |i, k| v[i * n + order[k]]);
-    SymmetricEigen { values, vectors, sweeps }
+    SymmetricEigen { values, vectors, iterations: sweeps }
+}
+
+/// `‖A‖_F`, after checking that `a` is square and symmetric to `1e-10` relative.
+fn check_symmetric(name: &str, a: &Matrix<f64>) -> f64 {
+    let n = a.rows();
+    assert_eq!(a.cols(), n, "{name}: matrix must be square, got {}×{}", a.rows(), a.cols());
+    let scale = a.iter().map(|x| x * x).sum::<f64>().sqrt();
+    for i in 0..n {
+        for j in 0..i {
+            assert!(
+                (a[(i, j)] - a[(j, i)]).abs() <= 1e-10 * scale.max(1.0),
+                "{name}: matrix is not symmetric at ({i}, {j})"
+            );
+        }
+    }
+    scale
+}
+
+/// Eigen-decomposition of a symmetric matrix: Householder reduction to a
+/// tridiagonal `T = QᵀAQ`, then the implicit QL iteration on `T` with the
+/// rotations accumulated into `Q` (the classical `tred2` + `tql2` pair of the
+/// EISPACK lineage, written here from the algorithm). Eigenvalues descending,
+/// orthonormal eigenvectors as columns.
+///
+/// `O(n³)` with a small constant (about `9n³` flops with vectors); converges for
+/// every symmetric matrix, typically in fewer than two QL iterations per
+/// eigenvalue.
+///
+/// ```
+/// use wengert_optim::linalg::symmetric_eigen;
+/// use wengert_ops::Matrix;
+/// let e = symmetric_eigen(&Matrix::from_rows(&[[2.0, 1.0], [1.0, 2.0]]));
+/// assert!((e.values[0] - 3.0).abs() < 1e-14 && (e.values[1] - 1.0).abs() < 1e-14);
+/// let v = e.vector(0);
+/// assert!((v[0].abs() - 0.5f64.sqrt()).abs() < 1e-14 && (v[0] - v[1]).abs() < 1e-14);
+/// ```
+///
+/// # Panics
+/// If `a` is not square, not symmetric to `1e-10` relative, or has a non-finite
+/// entry.
+pub fn symmetric_eigen(a: &Matrix<f64>) -> SymmetricEigen {
+    let n = a.rows();
+    check_symmetric("symmetric_eigen", a);
+    assert!(a.iter().all(|x| x.is_finite()), "symmetric_eigen: matrix has a non-finite entry");
+    if n == 0 {
+        return SymmetricEigen { values: Vec::new(), vectors: Matrix::zeros(0, 0), iterations: 0 };
+    }
+    let (diag, mut off, q) = householder_tridiagonalize(a);
+    let mut d = diag;
+    off.push(0.0);
+    // The QL rotations act on rows of `qt` (row i = column i of Q), which keeps
+    // the inner loop contiguous in the row-major storage.
+    let mut qt = q.transpose().into_vec();
+    let iterations = implicit_ql(&mut d, &mut off, &mut qt, n)
+        .unwrap_or_else(|| panic!("symmetric_eigen: the QL iteration did not converge"));
+    let (values, rows) = sort_descending(&d, &qt, n);
+    let vectors = Matrix::from_fn(n, n, |i, k| rows[k * n + i]);
+    SymmetricEigen { values, vectors, iterations }
+}
+
+/// Eigen-decomposition of the symmetric tridiagonal matrix with diagonal `diag`
+/// (length k) and sub/super-diagonal `off` (length k − 1), by the implicit QL
+/// iteration with Wilkinson shifts. Eigenvalues descending, orthonormal
+/// eigenvectors as columns (`k × k`).
+///
+/// ```
+/// use wengert_optim::linalg::symmetric_tridiagonal_eigen;
+/// // The (2, −1) second-difference matrix: eigenvalues 2 − 2cos(jπ/(k+1)).
+/// let e = symmetric_tridiagonal_eigen(&[2.0; 4], &[-1.0; 3]);
+/// let expect = 2.0 - 2.0 * (4.0 * std::f64::consts::PI / 5.0).cos();
+/// assert!((e.values[0] - expect).abs() < 1e-14);
+/// ```
+///
+/// # Panics
+/// If `off.len() + 1 != diag.len()` (for a non-empty `diag`) or an entry is not
+/// finite.
+pub fn symmetric_tridiagonal_eigen(diag: &[f64], off: &[f64]) -> SymmetricEigen {
+    let k = check_tridiagonal("symmetric_tridiagonal_eigen", diag, off);
+    let mut d = diag.to_vec();
+    let mut e = off.to_vec();
+    e.push(0.0);
+    let mut rows = Matrix::<f64>::identity(k).into_vec();
+    let iterations = implicit_ql(&mut d, &mut e, &mut rows, k)
+        .unwrap_or_else(|| panic!("symmetric_tridiagonal_eigen: the QL iteration did not converge"));
+    let (values, rows) = sort_descending(&d, &rows, k);
+    let vectors = Matrix::from_fn(k, k, |i, j| rows[j * k + i]);
+    SymmetricEigen { values, vectors, iterations }
+}
+
+/// Eigenvalues of a symmetric tridiagonal matrix (as in
+/// [`symmetric_tridiagonal_eigen`]), descending, with component `row` of each
+/// normalized eigenvector (signs arbitrary) — without forming the eigenvectors:
+/// the QL rotations are applied to one row of the identity only, so this costs
+/// `O(k²)`, not `O(k³)`.
+///
+/// Lanczos needs exactly this: the first components squared are the Gauss
+/// quadrature weights of stochastic Lanczos quadrature, and the last components
+/// times the next off-diagonal are the residual norms of the Ritz pairs.
+///
+/// ```
+/// use wengert_optim::linalg::{symmetric_tridiagonal_eigen, tridiagonal_eigen_row};
+/// let (d, e) = ([4.0, 1.0, -2.0, 0.5], [1.0, 0.3, 2.0]);
+/// let full = symmetric_tridiagonal_eigen(&d, &e);
+/// let (values, first) = tridiagonal_eigen_row(&d, &e, 0);
+/// for j in 0..4 {
+///     assert!((values[j] - full.values[j]).abs() < 1e-13);
+///     assert!((first[j].abs() - full.vectors[(0, j)].abs()).abs() < 1e-13);
+/// }
+/// ```
+///
+/// # Panics
+/// As [`symmetric_tridiagonal_eigen`], and if `row ≥ diag.len()`.
+pub fn tridiagonal_eigen_row(diag: &[f64], off: &[f64], row: usize) -> (Vec<f64>, Vec<f64>) {
+    let k = check_tridiagonal("tridiagonal_eigen_row", diag, off);
+    assert!(row < k, "tridiagonal_eigen_row: row {row} of a {k}×{k} matrix");
+    let mut d = diag.to_vec();
+    let mut e = off.to_vec();
+    e.push(0.0);
+    // Width-1 "rows": entry i is component `row` of eigenvector i.
+    let mut comp = vec![0.0; k];
+    comp[row] = 1.0;
+    implicit_ql(&mut d, &mut e, &mut comp, 1)
+        .unwrap_or_else(|| panic!("tridiagonal_eigen_row: the QL iteration did not converge"));
+    sort_descending(&d, &comp, 1)
+}
+
+/// Checks the shapes and finiteness of a tridiagonal matrix; returns its order.
+fn check_tridiagonal(name: &str, diag: &[f64], off: &[f64]) -> usize {
+    let k = diag.len();
+    assert!(
+        off.len() + 1 == k || (k == 0 && off.is_empty()),
+        "{name}: a diagonal of {k} entries needs {} off-diagonal entries, got {}",
+        k.saturating_sub(1),
+        off.len()
+    );
+    assert!(diag.iter().chain(off).all(|x| x.is_finite()), "{name}: non-finite entry");
+    k
+}
+
+/// Eigenvalues `d` sorted descending, with the rows of the `k × width` matrix
+/// `rows` permuted alike.
+fn sort_descending(d: &[f64], rows: &[f64], width: usize) -> (Vec<f64>, Vec<f64>) {
+    let mut order: Vec<usize> = (0..d.len()).collect();
+    order.sort_by(|&i, &j| d[j].total_cmp(&d[i]));
+    let values = order.iter().map(|&i| d[i]).collect();
+    let sorted = order.iter().flat_map(|&i| rows[i * width..(i + 1) * width].iter().copied()).collect();
+    (values, sorted)
+}
+
+/// Householder reduction of a symmetric `A` to tridiagonal form: returns the
+/// diagonal, the off-diagonal (length n − 1) and the orthogonal `Q` with
+/// `A = Q T Qᵀ`.
+///
+/// Step k reflects the column below the diagonal, `x = A[k+1.., k]`, onto
+/// `(α, 0, …, 0)` with `H = I − 2vvᵀ`, `v ∝ x − αe₁`, `α = −sign(x₀)‖x‖` (the sign
+/// that avoids cancellation). The trailing block is updated as
+/// `HAH = A − 2(vwᵀ + wvᵀ)` with `p = Av`, `w = p − (vᵀp)v`, so each step costs
+/// one symmetric matrix-vector product and a rank-2 update.
+fn householder_tridiagonalize(a: &Matrix<f64>) -> (Vec<f64>, Vec<f64>, Matrix<f64>) {
+    let n = a.rows();
+    let mut m = a.as_slice().to_vec();
+    let mut q = Matrix::<f64>::identity(n).into_vec();
+    let mut diag = vec![0.0; n];
+    let mut off = vec![0.0; n.saturating_sub(1)];
+    let mut v = vec![0.0; n];
+    let mut p = vec![0.0; n];
+    for k in 0..n.saturating_sub(1) {
+        diag[k] = m[k * n + k];
+        let len = n - k - 1;
+        let x = |i: usize| m[(k + 1 + i) * n + k];
+        let xnorm = (0..len).map(|i| x(i) * x(i)).sum::<f64>().sqrt();
+        let alpha = if x(0) > 0.0 { -xnorm } else { xnorm };
+        off[k] = alpha;
+        // v = x − αe₁, normalized; a zero column needs no reflection.
+        for (i, vi) in v[..len].iter_mut().enumerate() {
+            *vi = x(i);
+        }
+        v[0] -= alpha;
+        let vnorm = v[..len].iter().map(|t| t * t).sum::<f64>().sqrt();
+        if vnorm == 0.0 || xnorm == 0.0 {
+            off[k] = x(0);
+            continue;
+        }
+        v[..len].iter_mut().for_each(|t| *t /= vnorm);
+        let (v, p) = (&v[..len], &mut p[..len]);
+        // p = A₂₂ v on the trailing block.
+        for (i, pi) in p.iter_mut().enumerate() {
+            let row = &m[(k + 1 + i) * n + k + 1..(k + 1 + i) * n + n];
+            *pi = row.iter().zip(v).map(|(a, b)| a * b).sum();
+        }
+        let kappa: f64 = p.iter().zip(v).map(|(a, b)| a * b).sum();
+        // w = p − κv, stored in p.
+        p.iter_mut().zip(v).for_each(|(pi, vi)| *pi -= kappa * vi);
+        for i in 0..len {
+            let row = &mut m[(k + 1 + i) * n + k + 1..(k + 1 + i) * n + n];
+            let (vi, wi) = (v[i], p[i]);
+            for ((a, &vj), &wj) in row.iter_mut().zip(v).zip(p.iter()) {
+                *a -= 2.0 * (vi * wj + wi * vj);
+            }
+        }
+        // Q ← Q H on columns k+1.. (rows of Q are contiguous).
+        for row in q.chunks_exact_mut(n) {
+            let tail = &mut row[k + 1..];
+            let r: f64 = tail.iter().zip(v).map(|(a, b)| a * b).sum();
+            tail.iter_mut().zip(v).for_each(|(a, vj)| *a -= 2.0 * r * vj);
+        }
+    }
+    if n > 0 {
+        diag[n - 1] = m[n * n - 1];
+    }
+    (diag, off, Matrix::from_vec(n, n, q))
+}
+
+/// The implicit QL iteration with Wilkinson shifts on a symmetric tridiagonal
+/// matrix: diagonal `d`, off-diagonal `e` (`e[i]` couples `i` and `i + 1`;
+/// `e[k − 1]` is workspace). On return `d` holds the eigenvalues (unsorted).
+///
+/// Each plane rotation applied to the matrix is applied to rows `i`, `i + 1` of
+/// `rows` (`k × width`, row-major), so starting from the identity the rows end as
+/// the eigenvectors, and starting from one row of the identity (`width = 1`) they
+/// end as one component of each eigenvector.
+///
+/// For each `l` the iteration deflates once `|e[l]| ≤ ε·max_j(|d_j| + |e_j|)`:
+/// find the first negligible `e[m]` at or after `l`, shift by the eigenvalue of
+/// the leading 2 × 2 block closer to `d[l]`, and chase the bulge from `m` back to
+/// `l` with Givens rotations. Returns the total number of iterations, or `None`
+/// after 60 iterations on one eigenvalue (which happens only for non-finite input).
+fn implicit_ql(d: &mut [f64], e: &mut [f64], rows: &mut [f64], width: usize) -> Option<usize> {
+    let k = d.len();
+    if k == 0 {
+        return Some(0);
+    }
+    e[k - 1] = 0.0;
+    let (mut shift_total, mut scale, mut total) = (0.0f64, 0.0f64, 0);
+    for l in 0..k {
+        scale = scale.max(d[l].abs() + e[l].abs());
+        let mut m = l;
+        while m < k - 1 && e[m].abs() > f64::EPSILON * scale {
+            m += 1;
+        }
+        if m > l {
+            let mut iter = 0;
+            loop {
+                iter += 1;
+                total += 1;
+                if iter > 60 {
+                    return None;
+                }
+                // Shift: the eigenvalue of [[d_l, e_l], [e_l, d_{l+1}]] nearer d_l.
+                let g = d[l];
+                let p = (d[l + 1] - g) / (2.0 * e[l]);
+                let r = if p < 0.0 { -p.hypot(1.0) } else { p.hypot(1.0) };
+                d[l] = e[l] / (p + r);
+                d[l + 1] = e[l] * (p + r);
+                let dl1 = d[l + 1];
+                let h = g - d[l];
+                for di in &mut d[l + 2..] {
+                    *di -= h;
+                }
+                shift_total += h;
+                // Chase the bulge from m up to l.
+                let mut p = d[m];
+                let (mut c, mut c2, mut c3) = (1.0, 1.0, 1.0);
+                let el1 = e[l + 1];
+                let (mut s, mut s2) = (0.0, 0.0);
+                for i in (l..m).rev() {
+                    c3 = c2;
+                    c2 = c;
+                    s2 = s;
+                    let g = c * e[i];
+                    let h = c * p;
+                    let r = p.hypot(e[i]);
+                    e[i + 1] = s * r;
+                    s = e[i] / r;
+                    c = p / r;
+                    p = c * d[i] - s * g;
+                    d[i + 1] = h + s * (c * g + s * d[i]);
+                    let (upper, lower) = rows.split_at_mut((i + 1) * width);
+                    let ri = &mut upper[i * width..];
+                    let ri1 = &mut lower[..width];
+                    for (a, b) in ri.iter_mut().zip(ri1.iter_mut()) {
+                        let (x, y) = (*a, *b);
+                        *b = s * x + c * y;
+                        *a = c * x - s * y;
+                    }
+                }
+                let p = -s * s2 * c3 * el1 * e[l] / dl1;
+                e[l] = s * p;
+                d[l] = c * p;
+                if !(e[l].abs() > f64::EPSILON * scale) {
+                    break;
+                }
+            }
+        }
+        d[l] += shift_total;
+        e[l] = 0.0;
+    }
+    Some(total)
 }
 
 #[cfg(test)]
@@ -228,26 +535,89 @@ mod tests {
         Matrix::from_fn(n, n, |i, j| b[(i, j)] + b[(j, i)])
     }
 
+    /// Checks `VᵀV = I`, `VΛVᵀ = A`, descending order and `Av = λv` for each pair.
+    fn assert_decomposes(a: &Matrix<f64>, e: &SymmetricEigen, tol: f64) {
+        let n = a.rows();
+        let v = &e.vectors;
+        let vtv = v.transpose().matmul(v);
+        assert!(vtv.max_abs_diff(&Matrix::identity(n)) < tol, "VᵀV ≠ I for n = {n}");
+        let lam = Matrix::from_fn(n, n, |i, j| if i == j { e.values[i] } else { 0.0 });
+        let rec = v.matmul(&lam).matmul(&v.transpose());
+        assert!(rec.max_abs_diff(a) < tol, "VΛVᵀ ≠ A for n = {n}: {}", rec.max_abs_diff(a));
+        assert!(e.values.windows(2).all(|w| w[0] >= w[1]), "eigenvalues not descending");
+        for k in 0..n {
+            let x = e.vector(k);
+            let ax = matvec(a, &x);
+            let r: f64 = ax.iter().zip(&x).map(|(p, q)| (p - e.values[k] * q).abs()).fold(0.0, f64::max);
+            assert!(r < tol, "residual {r} for pair {k} of n = {n}");
+        }
+    }
+
+    #[test]
+    fn householder_ql_decomposes_random_and_structured_matrices() {
+        for (n, seed) in [(1, 1), (2, 2), (3, 9), (5, 3), (12, 4), (30, 5), (80, 6)] {
+            let a = random_symmetric(n, seed);
+            let e = symmetric_eigen(&a);
+            assert_decomposes(&a, &e, 1e-11 * n as f64);
+            let reference = symmetric_eigen_jacobi(&a);
+            for (x, y) in e.values.iter().zip(&reference.values) {
+                assert!((x - y).abs() < 1e-11 * n as f64, "QL {x} vs Jacobi {y}");
+            }
+            assert!(e.iterations <= 3 * n, "QL took {} iterations for n = {n}", e.iterations);
+        }
+        // Repeated eigenvalues, a zero matrix, a diagonal matrix and one with a
+        // zero column below the diagonal (no reflection needed).
+        let repeated = Matrix::from_fn(6, 6, |i, j| if i == j { 2.0 } else { 1.0 });
+        let e = symmetric_eigen(&repeated);
+        assert_decomposes(&repeated, &e, 1e-13);
+        assert!((e.values[0] - 7.0).abs() < 1e-13 && e.values[1..].iter().all(|&l| (l - 1.0).abs() < 1e-13));
+        assert_decomposes(&Matrix::zeros(4, 4), &symmetric_eigen(&Matrix::zeros(4, 4)), 1e-300);
+        let diag = Matrix::from_fn(5, 5, |i, j| if i == j { [3.0, -1.0, 4.0, 1.0, -5.0][i] } else { 0.0 });
+        let e = symmetric_eigen(&diag);
+        assert_eq!(e.values, [4.0, 3.0, 1.0, -1.0, -5.0]);
+        assert_decomposes(&diag, &e, 1e-15);
+        let block = Matrix::from_rows(&[[1.0, 0.0, 0.0], [0.0, 2.0, 3.0], [0.0, 3.0, 1.0]]);
+        assert_decomposes(&block, &symmetric_eigen(&block), 1e-14);
+        assert_eq!(symmetric_eigen(&Matrix::zeros(0, 0)).values, Vec::<f64>::new());
+    }
+
+    #[test]
+    fn tridiagonal_solver_matches_closed_forms_and_one_row_mode() {
+        // Second-difference matrix of every order up to 40.
+        for k in 1..=40 {
+            let e = symmetric_tridiagonal_eigen(&vec![2.0; k], &vec![-1.0; k - 1]);
+            let t = Matrix::from_fn(k, k, |i, j| match i.abs_diff(j) {
+                0 => 2.0,
+                1 => -1.0,
+                _ => 0.0,
+            });
+            assert_decomposes(&t, &e, 1e-13);
+            for (j, l) in e.values.iter().enumerate() {
+                let expect = 2.0 - 2.0 * ((k - j) as f64 * std::f64::consts::PI / (k as f64 + 1.0)).cos();
+                assert!((l - expect).abs() < 1e-13, "k = {k}: {l} vs {expect}");
+            }
+        }
+        // Random tridiagonal: the one-row mode returns the eigenvector entries.
+        let mut rng = StdRng::seed_from_u64(3);
+        let d = Matrix::<f64>::random_normal(1, 25, 0.0, 1.0, &mut rng).into_vec();
+        let off = Matrix::<f64>::random_normal(1, 24, 0.0, 1.0, &mut rng).into_vec();
+        let full = symmetric_tridiagonal_eigen(&d, &off);
+        for row in [0, 7, 24] {
+            let (values, comp) = tridiagonal_eigen_row(&d, &off, row);
+            for j in 0..25 {
+                assert!((values[j] - full.values[j]).abs() < 1e-13);
+                assert!((comp[j].abs() - full.vectors[(row, j)].abs()).abs() < 1e-12);
+            }
+        }
+    }
+
     #[test]
     fn jacobi_reconstructs_a_with_orthonormal_sorted_eigenvectors() {
         for (n, seed) in [(1, 1), (2, 2), (5, 3), (12, 4), (30, 5)] {
             let a = random_symmetric(n, seed);
-            let e = symmetric_eigen(&a);
-            let v = &e.vectors;
-            let vtv = v.transpose().matmul(v);
-            assert!(vtv.max_abs_diff(&Matrix::identity(n)) < 1e-12, "VᵀV ≠ I for n = {n}");
-            let lam = Matrix::from_fn(n, n, |i, j| if i == j { e.values[i] } else { 0.0 });
-            let rec = v.matmul(&lam).matmul(&v.transpose());
-            assert!(rec.max_abs_diff(&a) < 1e-11, "VΛVᵀ ≠ A for n = {n}: {}", rec.max_abs_diff(&a));
-            assert!(e.values.windows(2).all(|w| w[0] >= w[1]), "eigenvalues not descending");
-            // Each column really is an eigenvector.
-            for k in 0..n {
-                let x = e.vector(k);
-                let ax = matvec(&a, &x);
-                let r: f64 = ax.iter().zip(&x).map(|(p, q)| (p - e.values[k] * q).abs()).fold(0.0, f64::max);
-                assert!(r < 1e-11);
-            }
-            assert!(e.sweeps < 15, "Jacobi took {} sweeps", e.sweeps);
+            let e = symmetric_eigen_jacobi(&a);
+            assert_decomposes(&a, &e, 1e-11);
+            assert!(e.iterations < 15, "Jacobi took {} sweeps", e.iterations);
         }
     }
 
@@ -260,7 +630,7 @@ mod tests {
             1 => -1.0,
             _ => 0.0,
         });
-        let e = symmetric_eigen(&a);
+        let e = symmetric_eigen_jacobi(&a);
         let mut expect: Vec<f64> =
             (1..=n).map(|k| 2.0 - 2.0 * (k as f64 * std::f64::consts::PI / (n as f64 + 1.0)).cos()).collect();
         expect.sort_by(|a, b| b.total_cmp(a));
