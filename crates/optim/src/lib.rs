@@ -92,6 +92,7 @@ pub mod problems;
 pub mod schedule;
 pub mod second_order;
 pub mod solver_error;
+pub mod spectra;
 pub mod state;
 pub mod tape_adapters;
 
@@ -108,5 +109,6 @@ pub use schedule::{
     WarmRestarts, WarmupCosine,
 };
 pub use second_order::{lbfgs, newton_cg, newton_lm, OptimResult, Termination};
+pub use solver_error::SolverError;
 pub use state::{OptimizerState, StateError};
 pub use tape_adapters::{fg, grad_fn, hessian_fn, hvp_fn, value_grad_fn, Objective};

@@ -379,59 +379,82 @@ fn sort_descending(d: &[f64], rows: &[f64], width: usize) -> (Vec<f64>, Vec<f64>
 /// Step k reflects the column below the diagonal, `x = A[k+1.., k]`, onto
 /// `(α, 0, …, 0)` with `H = I − 2vvᵀ`, `v ∝ x − αe₁`, `α = −sign(x₀)‖x‖` (the sign
 /// that avoids cancellation). The trailing block is updated as
-/// `HAH = A − 2(vwᵀ + wvᵀ)` with `p = Av`, `w = p − (vᵀp)v`, so each step costs
-/// one symmetric matrix-vector product and a rank-2 update.
+/// `HAH = A − 2(vwᵀ + wvᵀ)` with `p = Av`, `w = p − (vᵀp)v`, on its lower
+/// triangle only (the product `Av` reads each stored entry twice, once for
+/// each triangle). `Q = H₀H₁⋯` is formed afterwards from the stored `v`s,
+/// applying the last reflector first, when it touches only the trailing block
+/// of the identity: `(4/3)n³` flops instead of `2n³`.
 fn householder_tridiagonalize(a: &Matrix<f64>) -> (Vec<f64>, Vec<f64>, Matrix<f64>) {
     let n = a.rows();
     let mut m = a.as_slice().to_vec();
-    let mut q = Matrix::<f64>::identity(n).into_vec();
     let mut diag = vec![0.0; n];
     let mut off = vec![0.0; n.saturating_sub(1)];
-    let mut v = vec![0.0; n];
+    // reflectors[k] is v of step k (length n − k − 1), or empty for none.
+    let mut reflectors: Vec<Vec<f64>> = Vec::with_capacity(n.saturating_sub(1));
     let mut p = vec![0.0; n];
     for k in 0..n.saturating_sub(1) {
         diag[k] = m[k * n + k];
         let len = n - k - 1;
-        let x = |i: usize| m[(k + 1 + i) * n + k];
-        let xnorm = (0..len).map(|i| x(i) * x(i)).sum::<f64>().sqrt();
-        let alpha = if x(0) > 0.0 { -xnorm } else { xnorm };
-        off[k] = alpha;
-        // v = x − αe₁, normalized; a zero column needs no reflection.
-        for (i, vi) in v[..len].iter_mut().enumerate() {
-            *vi = x(i);
-        }
-        v[0] -= alpha;
-        let vnorm = v[..len].iter().map(|t| t * t).sum::<f64>().sqrt();
-        if vnorm == 0.0 || xnorm == 0.0 {
-            off[k] = x(0);
+        let mut v: Vec<f64> = (0..len).map(|i| m[(k + 1 + i) * n + k]).collect();
+        let xnorm = v.iter().map(|t| t * t).sum::<f64>().sqrt();
+        let alpha = if v[0] > 0.0 { -xnorm } else { xnorm };
+        if xnorm == 0.0 {
+            off[k] = 0.0;
+            reflectors.push(Vec::new());
             continue;
         }
-        v[..len].iter_mut().for_each(|t| *t /= vnorm);
-        let (v, p) = (&v[..len], &mut p[..len]);
-        // p = A₂₂ v on the trailing block.
-        for (i, pi) in p.iter_mut().enumerate() {
-            let row = &m[(k + 1 + i) * n + k + 1..(k + 1 + i) * n + n];
-            *pi = row.iter().zip(v).map(|(a, b)| a * b).sum();
-        }
-        let kappa: f64 = p.iter().zip(v).map(|(a, b)| a * b).sum();
-        // w = p − κv, stored in p.
-        p.iter_mut().zip(v).for_each(|(pi, vi)| *pi -= kappa * vi);
+        off[k] = alpha;
+        v[0] -= alpha;
+        let vnorm = v.iter().map(|t| t * t).sum::<f64>().sqrt();
+        v.iter_mut().for_each(|t| *t /= vnorm);
+        let p = &mut p[..len];
+        // p = A₂₂ v from the lower triangle of the trailing block.
+        p.iter_mut().for_each(|t| *t = 0.0);
         for i in 0..len {
-            let row = &mut m[(k + 1 + i) * n + k + 1..(k + 1 + i) * n + n];
+            let row = &m[(k + 1 + i) * n + k + 1..(k + 1 + i) * n + k + 1 + i + 1];
+            let (below, diag_entry) = row.split_at(i);
+            let mut acc = diag_entry[0] * v[i];
+            for (j, &aij) in below.iter().enumerate() {
+                acc += aij * v[j];
+                p[j] += aij * v[i];
+            }
+            p[i] += acc;
+        }
+        let kappa: f64 = p.iter().zip(&v).map(|(a, b)| a * b).sum();
+        // w = p − κv, stored in p; then the rank-2 update of the lower triangle.
+        p.iter_mut().zip(&v).for_each(|(pi, vi)| *pi -= kappa * vi);
+        for i in 0..len {
+            let row = &mut m[(k + 1 + i) * n + k + 1..(k + 1 + i) * n + k + 1 + i + 1];
             let (vi, wi) = (v[i], p[i]);
-            for ((a, &vj), &wj) in row.iter_mut().zip(v).zip(p.iter()) {
+            for ((a, &vj), &wj) in row.iter_mut().zip(&v[..=i]).zip(&p[..=i]) {
                 *a -= 2.0 * (vi * wj + wi * vj);
             }
         }
-        // Q ← Q H on columns k+1.. (rows of Q are contiguous).
-        for row in q.chunks_exact_mut(n) {
-            let tail = &mut row[k + 1..];
-            let r: f64 = tail.iter().zip(v).map(|(a, b)| a * b).sum();
-            tail.iter_mut().zip(v).for_each(|(a, vj)| *a -= 2.0 * r * vj);
-        }
+        reflectors.push(v);
     }
     if n > 0 {
         diag[n - 1] = m[n * n - 1];
+    }
+    // Q = H₀H₁⋯H_{n−2} applied to I from the right end: H_k acts on rows and
+    // columns k+1.. of the partial product, which is the identity outside them.
+    let mut q = Matrix::<f64>::identity(n).into_vec();
+    let mut r = vec![0.0; n];
+    for (k, v) in reflectors.iter().enumerate().rev() {
+        if v.is_empty() {
+            continue;
+        }
+        let lo = k + 1;
+        // Q₂₂ ← (I − 2vvᵀ) Q₂₂: r = Q₂₂ᵀ v, then Q₂₂ −= 2 v rᵀ.
+        let r = &mut r[lo..];
+        r.iter_mut().for_each(|t| *t = 0.0);
+        for (i, &vi) in v.iter().enumerate() {
+            let row = &q[(lo + i) * n + lo..(lo + i + 1) * n];
+            r.iter_mut().zip(row).for_each(|(rj, qij)| *rj += vi * qij);
+        }
+        for (i, &vi) in v.iter().enumerate() {
+            let row = &mut q[(lo + i) * n + lo..(lo + i + 1) * n];
+            row.iter_mut().zip(r.iter()).for_each(|(qij, rj)| *qij -= 2.0 * vi * rj);
+        }
     }
     (diag, off, Matrix::from_vec(n, n, q))
 }
