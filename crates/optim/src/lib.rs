@@ -80,10 +80,12 @@
 #![warn(missing_docs)]
 #![forbid(unsafe_code)]
 
+pub mod bfgs;
 pub mod clip;
 pub mod constrained;
 pub mod curvature;
 pub mod first_order;
+pub mod gauss_newton;
 pub mod hyperparameters;
 pub mod linalg;
 pub mod optimizer;
@@ -95,6 +97,7 @@ pub mod solver_error;
 pub mod spectra;
 pub mod state;
 pub mod tape_adapters;
+pub mod trust_region;
 
 pub use clip::{clip_grad_norm, clip_grad_value, clip_norm_slice, GradAccumulator};
 pub use first_order::{
