@@ -96,6 +96,7 @@ pub mod second_order;
 pub mod solver_error;
 pub mod spectra;
 pub mod state;
+pub mod svm;
 pub mod tape_adapters;
 pub mod trust_region;
 

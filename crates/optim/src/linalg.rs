@@ -131,6 +131,57 @@ pub fn solve_spd(a: &Matrix<f64>, b: &[f64]) -> Result<Vec<f64>, NotPositiveDefi
     Ok(cholesky_solve(&cholesky(a)?, b))
 }
 
+/// Solves `A x = b` for a square `A` by Gaussian elimination with partial
+/// pivoting; `None` if `A` is singular to working precision (a pivot below
+/// `n·ε·max|Aᵢⱼ|`).
+///
+/// ```
+/// use wengert_ops::Matrix;
+/// use wengert_optim::linalg::solve_dense;
+/// // Symmetric but indefinite (a KKT matrix): Cholesky would refuse it.
+/// let a = Matrix::from_rows(&[[2.0, 1.0], [1.0, 0.0]]);
+/// assert_eq!(solve_dense(&a, &[3.0, 1.0]), Some(vec![1.0, 1.0]));
+/// assert_eq!(solve_dense(&Matrix::from_rows(&[[1.0, 2.0], [2.0, 4.0]]), &[1.0, 1.0]), None);
+/// ```
+///
+/// # Panics
+/// If `a` is not square or `b` has the wrong length.
+pub fn solve_dense(a: &Matrix<f64>, b: &[f64]) -> Option<Vec<f64>> {
+    let n = a.rows();
+    assert_eq!(a.cols(), n, "solve_dense: matrix must be square, got {}×{}", a.rows(), a.cols());
+    assert_eq!(b.len(), n, "solve_dense: {n}×{n} matrix but b has {} entries", b.len());
+    let mut m = a.as_slice().to_vec();
+    let mut x = b.to_vec();
+    let scale = m.iter().fold(0.0f64, |s, v| s.max(v.abs()));
+    let tiny = n as f64 * f64::EPSILON * scale;
+    for k in 0..n {
+        let pivot = (k..n).max_by(|&i, &j| m[i * n + k].abs().total_cmp(&m[j * n + k].abs()))?;
+        if !(m[pivot * n + k].abs() > tiny) {
+            return None;
+        }
+        if pivot != k {
+            for j in 0..n {
+                m.swap(k * n + j, pivot * n + j);
+            }
+            x.swap(k, pivot);
+        }
+        for i in k + 1..n {
+            let factor = m[i * n + k] / m[k * n + k];
+            if factor != 0.0 {
+                for j in k..n {
+                    m[i * n + j] -= factor * m[k * n + j];
+                }
+                x[i] -= factor * x[k];
+            }
+        }
+    }
+    for k in (0..n).rev() {
+        let s: f64 = (k + 1..n).map(|j| m[k * n + j] * x[j]).sum();
+        x[k] = (x[k] - s) / m[k * n + k];
+    }
+    Some(x)
+}
+
 /// Eigen-decomposition `A = V Λ Vᵀ` of a symmetric matrix.
 #[derive(Clone, Debug)]
 pub struct SymmetricEigen {
