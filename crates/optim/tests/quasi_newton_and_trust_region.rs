@@ -21,16 +21,22 @@ fn tail_ratios(e: &[f64]) -> Vec<f64> {
     e.windows(2).filter(|w| w[1] > 1e-12).map(|w| w[1] / w[0]).collect()
 }
 
-/// Superlinear: the ratio of successive errors goes to zero — the last two
-/// ratios are small and the last is the smaller (a linearly convergent method
-/// has ratios that settle at a constant, e.g. `1 − 1/κ` for gradient descent).
+/// Superlinear: the ratio of successive errors goes to zero. Checked on the
+/// last two ratios: their product is below 1e-3 and the last is below 0.05,
+/// while a linearly convergent method keeps ratios near a constant (about
+/// `1 − 1/κ ≈ 0.9996` for gradient descent at Rosenbrock's minimum).
+///
+/// The product, not each ratio: trust-region Newton-CG stops CG once the
+/// residual is below `min(½, ‖g‖)‖g‖`, and on Rosenbrock's ill-conditioned
+/// valley one CG step sometimes meets that while the error, which lies along
+/// the flat direction, barely moves; the next step then takes it down by orders
+/// of magnitude. (BFGS's ratios fall steadily.)
 fn assert_superlinear(name: &str, e: &[f64]) {
     let r = tail_ratios(e);
     assert!(r.len() >= 3, "{name}: too few iterations to judge the rate: {e:?}");
     let last2 = &r[r.len() - 2..];
     println!("{name}: errors {:?}\n  last ratios {last2:?}", &e[e.len().saturating_sub(6)..]);
-    assert!(last2.iter().all(|&q| q < 0.05), "{name}: ratios {last2:?}");
-    assert!(last2[1] <= last2[0], "{name}: the ratio must shrink: {last2:?}");
+    assert!(last2[0] * last2[1] < 1e-3 && last2[1] < 0.05, "{name}: ratios {last2:?}");
 }
 
 #[test]
