@@ -8,7 +8,7 @@ use wengert_optim::constrained::{
     augmented_lagrangian, kkt_report, leading_eigenvector, projected_gradient, AugLagOptions, BoxSet, L2Ball,
     ProjectedGradientOptions, Projection, Simplex,
 };
-use wengert_optim::linalg::symmetric_eigen;
+use wengert_optim::linalg::symmetric_eigen_jacobi;
 use wengert_optim::problems::Quadratic;
 
 /// Every iterate of projected gradient lies in the set, and the limit is a fixed
@@ -137,7 +137,7 @@ fn pca_by_projected_gradient_recovers_the_jacobi_leading_eigenvector() {
     let sigma = centered.transpose().matmul(&centered).map(|v| v / (n - 1) as f64);
     let sigma = Matrix::from_fn(d, d, |i, j| 0.5 * (sigma[(i, j)] + sigma[(j, i)]));
 
-    let eig = symmetric_eigen(&sigma);
+    let eig = symmetric_eigen_jacobi(&sigma);
     let v1 = eig.vector(0);
     let lr = 1.0 / eig.values[0];
     let r = leading_eigenvector(&sigma, &[1.0; 6], lr, 10_000, 1e-13);

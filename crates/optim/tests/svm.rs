@@ -91,7 +91,7 @@ fn primal_and_dual_agree_on_breast_cancer() {
             assert!(a > (1.0 - 1e-6) * c && m < 1.0 + 1e-6, "example {i}: α = {a}, margin {m}");
         }
     }
-    let at_c = dual.alpha.iter().filter(|&&a| a > 0.5 * c).count();
+    let at_c = dual.alpha.iter().filter(|&&a| a > (1.0 - 1e-6) * c).count();
     println!("{} free support vectors, {at_c} at α = C, {} with α = 0", free.len(), 569 - free.len() - at_c);
     // The multipliers of the primal are the dual variables.
     let da = primal.alpha.iter().zip(&dual.alpha).map(|(a, b)| (a - b).abs()).fold(0.0, f64::max);
