@@ -65,7 +65,10 @@ criterion_group!(eigen, bench);
 
 fn report() {
     println!("\nSame-run medians, relative to linalg::symmetric_eigen:");
-    println!("{:>6} {:>16} {:>14} {:>14} {:>10} {:>10}", "n", "symmetric_eigen", "Jacobi", "nalgebra", "Jacobi/se", "nalg/se");
+    println!(
+        "{:>6} {:>16} {:>14} {:>14} {:>10} {:>10}",
+        "n", "symmetric_eigen", "Jacobi", "nalgebra", "Jacobi/se", "nalg/se"
+    );
     for n in SIZES {
         let get = |id: &str| common::median_ns("eigen", &format!("{id}/{n}"));
         if let (Some(q), Some(j), Some(l)) = (get("symmetric_eigen"), get("jacobi"), get("nalgebra")) {

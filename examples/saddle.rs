@@ -48,7 +48,14 @@ fn main() {
     let l = lbfgs(fg, &x0, &LbfgsOptions::default());
     println!("{:<26} {:>10} {:>12.3e} {:>10.3e} {:>10.1e}", "L-BFGS", l.converged(), l.f, l.x[0].abs(), l.grad_norm);
     let n = newton_cg(fg, hv, &x0, &NewtonCgOptions::default()).result;
-    println!("{:<26} {:>10} {:>12.3e} {:>10.3e} {:>10.1e}", "Newton-CG (line search)", n.converged(), n.f, n.x[0].abs(), n.grad_norm);
+    println!(
+        "{:<26} {:>10} {:>12.3e} {:>10.3e} {:>10.1e}",
+        "Newton-CG (line search)",
+        n.converged(),
+        n.f,
+        n.x[0].abs(),
+        n.grad_norm
+    );
 
     // What the gradient cannot see, the Hessian can.
     let at = l.x.clone();

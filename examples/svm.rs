@@ -74,7 +74,11 @@ fn main() -> Result<(), NnError> {
     let data = load_bundled("breast-cancer")?.into_single().expect("breast-cancer is one table");
     let c = 1.0;
 
-    println!("Soft-margin linear SVM, C = {c}, breast cancer ({} examples, {} features, standardized)\n", data.len(), data.n_features());
+    println!(
+        "Soft-margin linear SVM, C = {c}, breast cancer ({} examples, {} features, standardized)\n",
+        data.len(),
+        data.n_features()
+    );
     let all = Standardizer::fit(data.features())?.transform_dataset(&data)?;
     let (primal, _) = solve_both(&all, c)?;
     println!("training accuracy {:.2} %", 100.0 * accuracy(&primal, &all));

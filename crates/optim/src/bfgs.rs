@@ -75,7 +75,10 @@ impl<F: FnMut(&[f64]) -> (f64, Vec<f64>)> Checked<F> {
         if g.len() == self.n {
             (f, g)
         } else {
-            self.error.get_or_insert(SolverError::new("bfgs", format!("the gradient has {} entries, expected {}", g.len(), self.n)));
+            self.error.get_or_insert(SolverError::new(
+                "bfgs",
+                format!("the gradient has {} entries, expected {}", g.len(), self.n),
+            ));
             (f64::NAN, vec![f64::NAN; self.n])
         }
     }

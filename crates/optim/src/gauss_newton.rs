@@ -357,7 +357,8 @@ where
             return Err(SolverError::new(solver, "the residual at the start is empty"));
         }
         check_all_finite(solver, "the residual at the start", "r", &r)?;
-        let problem = LeastSquares { solver, residual, jacobian, m: r.len(), n: x0.len(), residual_evals: 1, jacobian_evals: 0 };
+        let problem =
+            LeastSquares { solver, residual, jacobian, m: r.len(), n: x0.len(), residual_evals: 1, jacobian_evals: 0 };
         Ok((problem, r))
     }
 

@@ -166,7 +166,8 @@ pub fn solve_dense(a: &Matrix<f64>, b: &[f64]) -> Option<Vec<f64>> {
     let tiny = n as f64 * f64::EPSILON * scale;
     for k in 0..n {
         let pivot = (k..n).max_by(|&i, &j| m[i * n + k].abs().total_cmp(&m[j * n + k].abs()))?;
-        if !(m[pivot * n + k].abs() > tiny) {
+        let size = m[pivot * n + k].abs();
+        if size.is_nan() || size <= tiny {
             return None;
         }
         if pivot != k {
@@ -508,7 +509,8 @@ fn implicit_ql(d: &mut [f64], e: &mut [f64], rows: &mut [f64], width: usize) -> 
                 let p = -s * s2 * c3 * el1 * e[l] / dl1;
                 e[l] = s * p;
                 d[l] = c * p;
-                if !(e[l].abs() > f64::EPSILON * scale) {
+                let remaining = e[l].abs();
+                if remaining.is_nan() || remaining <= f64::EPSILON * scale {
                     break;
                 }
             }

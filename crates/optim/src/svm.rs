@@ -183,11 +183,8 @@ impl SvmProblem {
     /// The KKT residuals of `(w, b, α)`; see [`SvmKkt`].
     pub fn kkt(&self, w: &[f64], b: f64, alpha: &[f64]) -> SvmKkt {
         let from_alpha = self.weights(alpha);
-        let stationarity = w
-            .iter()
-            .zip(&from_alpha)
-            .map(|(a, b)| (a - b).abs())
-            .fold(dot(alpha, &self.y).abs(), f64::max);
+        let stationarity =
+            w.iter().zip(&from_alpha).map(|(a, b)| (a - b).abs()).fold(dot(alpha, &self.y).abs(), f64::max);
         let dual_feasibility = alpha.iter().fold(0.0f64, |acc, &a| acc.max(-a).max(a - self.c));
         let complementary_slackness = self.margins(w, b).iter().zip(alpha).fold(0.0f64, |acc, (&m, &a)| {
             let xi = (1.0 - m).max(0.0);
@@ -488,7 +485,19 @@ mod tests {
         let mut rng = StdRng::seed_from_u64(4);
         for _ in 0..50 {
             let n = rng.random_range(2..12);
-            let y: Vec<f64> = (0..n).map(|i| if i == 0 { 1.0 } else if i == 1 { -1.0 } else if rng.random::<bool>() { 1.0 } else { -1.0 }).collect();
+            let y: Vec<f64> = (0..n)
+                .map(|i| {
+                    if i == 0 {
+                        1.0
+                    } else if i == 1 {
+                        -1.0
+                    } else if rng.random::<bool>() {
+                        1.0
+                    } else {
+                        -1.0
+                    }
+                })
+                .collect();
             let v: Vec<f64> = (0..n).map(|_| rng.random_range(-1.0..2.0)).collect();
             let p = project_box_hyperplane(&v, &y, 1.0);
             assert!(dot(&p, &y).abs() < 1e-12 && p.iter().all(|&a| (0.0..=1.0).contains(&a)));

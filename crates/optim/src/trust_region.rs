@@ -245,8 +245,12 @@ fn lowest_curvature<H: FnMut(&[f64], &[f64]) -> Vec<f64>>(
         return Err(e);
     }
     let pairs = result.map_err(|e| SolverError::new(NAME, format!("second-order check: {}", e.problem)))?;
-    let top = crate::spectra::lanczos_top_k(&op, 1, &LanczosOptions { max_steps: steps.min(5).max(1), tol: 1e-2, seed: opts.seed })
-        .map_err(|e| SolverError::new(NAME, format!("second-order check: {}", e.problem)))?;
+    let top = crate::spectra::lanczos_top_k(
+        &op,
+        1,
+        &LanczosOptions { max_steps: steps.clamp(1, 5), tol: 1e-2, seed: opts.seed },
+    )
+    .map_err(|e| SolverError::new(NAME, format!("second-order check: {}", e.problem)))?;
     let scale = pairs.values[0].abs().max(top.values[0].abs());
     Ok((pairs.values[0], pairs.vectors[0].clone(), scale))
 }
@@ -293,15 +297,14 @@ where
     H: FnMut(&[f64], &[f64]) -> Vec<f64>,
 {
     check_start(NAME, x0)?;
-    if !(opts.initial_radius > 0.0 && opts.initial_radius.is_finite())
-        || !(opts.max_radius >= opts.initial_radius && opts.max_radius.is_finite())
-    {
+    let radii_ok = opts.initial_radius > 0.0
+        && opts.initial_radius.is_finite()
+        && opts.max_radius >= opts.initial_radius
+        && opts.max_radius.is_finite();
+    if !radii_ok {
         return Err(SolverError::new(
             NAME,
-            format!(
-                "need 0 < initial_radius ≤ max_radius < ∞, got {} and {}",
-                opts.initial_radius, opts.max_radius
-            ),
+            format!("need 0 < initial_radius ≤ max_radius < ∞, got {} and {}", opts.initial_radius, opts.max_radius),
         ));
     }
     if !(0.0..0.25).contains(&opts.eta) {
@@ -398,7 +401,8 @@ where
             kind: step.kind,
             accepted,
         });
-        if !(radius > 1e-14 * (1.0 + norm(&x))) {
+        let radius_ok = radius > 1e-14 * (1.0 + norm(&x));
+        if !radius_ok {
             break Termination::NoProgress;
         }
     };

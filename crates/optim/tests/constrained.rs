@@ -159,10 +159,14 @@ fn augmented_lagrangian_handles_inequalities_with_complementary_slackness() {
     use wengert_optim::constrained::{augmented_lagrangian_inequality, DenseConstraints};
     let fg = |v: &[f64]| (v.iter().map(|a| a * a).sum::<f64>(), v.iter().map(|a| 2.0 * a).collect::<Vec<_>>());
     let eq = |v: &[f64]| (vec![v[0] + v[1] + v[2] - 1.0], Matrix::from_rows(&[[1.0, 1.0, 1.0]]));
-    let ineq =
-        |v: &[f64]| (vec![0.5 - v[0], v[2] - 2.0], Matrix::from_rows(&[[-1.0, 0.0, 0.0], [0.0, 0.0, 1.0]]));
-    let r = augmented_lagrangian_inequality(fg, DenseConstraints::new(eq, ineq), &[3.0, -1.0, 0.0], &AugLagOptions::default())
-        .unwrap();
+    let ineq = |v: &[f64]| (vec![0.5 - v[0], v[2] - 2.0], Matrix::from_rows(&[[-1.0, 0.0, 0.0], [0.0, 0.0, 1.0]]));
+    let r = augmented_lagrangian_inequality(
+        fg,
+        DenseConstraints::new(eq, ineq),
+        &[3.0, -1.0, 0.0],
+        &AugLagOptions::default(),
+    )
+    .unwrap();
     assert!(r.converged, "{r:?}");
     for (x, e) in r.x.iter().zip([0.5, 0.25, 0.25]) {
         assert!((x - e).abs() < 1e-8, "{:?}", r.x);
@@ -186,12 +190,25 @@ fn the_inequality_augmented_lagrangian_refuses_bad_input() {
     use wengert_optim::constrained::{augmented_lagrangian_inequality, DenseConstraints};
     let fg = |v: &[f64]| (v[0] * v[0], vec![2.0 * v[0]]);
     let ineq = |v: &[f64]| (vec![1.0 - v[0]], Matrix::from_rows(&[[-1.0]]));
-    let err = augmented_lagrangian_inequality(fg, DenseConstraints::inequalities(ineq), &[f64::NAN], &AugLagOptions::default())
-        .unwrap_err();
-    assert_eq!(err.to_string(), "augmented_lagrangian_inequality: the starting point has a non-finite entry x[0] = NaN");
+    let err = augmented_lagrangian_inequality(
+        fg,
+        DenseConstraints::inequalities(ineq),
+        &[f64::NAN],
+        &AugLagOptions::default(),
+    )
+    .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "augmented_lagrangian_inequality: the starting point has a non-finite entry x[0] = NaN"
+    );
     let bad_grad = |v: &[f64]| (v[0] * v[0], vec![2.0 * v[0], 0.0]);
-    let err = augmented_lagrangian_inequality(bad_grad, DenseConstraints::inequalities(ineq), &[2.0], &AugLagOptions::default())
-        .unwrap_err();
+    let err = augmented_lagrangian_inequality(
+        bad_grad,
+        DenseConstraints::inequalities(ineq),
+        &[2.0],
+        &AugLagOptions::default(),
+    )
+    .unwrap_err();
     assert_eq!(err.to_string(), "augmented_lagrangian_inequality: the gradient at the start has 2 entries, expected 1");
     let err = augmented_lagrangian_inequality(
         fg,

@@ -121,8 +121,7 @@ fn ggn_equals_the_hessian_for_a_linear_model_with_mse() {
     let theta = Matrix::<f64>::random_normal(1, model.dim(), 0.0, 1.0, &mut rng).into_vec();
     let loss = MeanSquaredError::new(targets.clone());
     let outputs = Matrix::from_vec(7, 2, model.outputs(&theta));
-    let ggn =
-        dense(model.dim(), |v| ggn_vector_product(&loss, &outputs, |u| model.jvp(u), |w| model.vjp(w), v));
+    let ggn = dense(model.dim(), |v| ggn_vector_product(&loss, &outputs, |u| model.jvp(u), |w| model.vjp(w), v));
     let h = hessian(|p| mse(&model.outputs(p), &targets), &theta);
     assert!(ggn.max_abs_diff(&h) < 1e-13, "GGN − H = {}", ggn.max_abs_diff(&h));
 }
@@ -210,14 +209,23 @@ fn levenberg_marquardt_converges_from_a_poor_start() {
 fn bad_input_is_a_clear_error() {
     let data = Decay::new();
     let opts = LeastSquaresOptions::default();
-    let err = levenberg_marquardt(|p| data.residual(p), |p| data.jacobian(p), &[1.0, f64::NAN, 0.0], &opts).unwrap_err();
+    let err =
+        levenberg_marquardt(|p| data.residual(p), |p| data.jacobian(p), &[1.0, f64::NAN, 0.0], &opts).unwrap_err();
     assert_eq!(err.to_string(), "levenberg_marquardt: the starting point has a non-finite entry x[1] = NaN");
     let err = gauss_newton(|p| data.residual(p), |p| data.jacobian(p), &[], &opts).unwrap_err();
     assert_eq!(err.to_string(), "gauss_newton: the starting point is empty (dimension 0)");
     // A Jacobian of the wrong shape (the parameters have 2 entries, not 3).
-    let err = levenberg_marquardt(|p| data.residual(&[p[0], p[1], 0.0]), |p| data.jacobian(&[p[0], p[1], 0.0]), &[1.0, 1.0], &opts)
-        .unwrap_err();
-    assert_eq!(err.to_string(), "levenberg_marquardt: the Jacobian is (25×3) but 25 residuals of 2 parameters need (25×2)");
+    let err = levenberg_marquardt(
+        |p| data.residual(&[p[0], p[1], 0.0]),
+        |p| data.jacobian(&[p[0], p[1], 0.0]),
+        &[1.0, 1.0],
+        &opts,
+    )
+    .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "levenberg_marquardt: the Jacobian is (25×3) but 25 residuals of 2 parameters need (25×2)"
+    );
     // A residual whose length changes between calls.
     let calls = std::cell::Cell::new(0);
     let r = |p: &[f64]| {
@@ -230,12 +238,20 @@ fn bad_input_is_a_clear_error() {
     };
     let err = gauss_newton(r, |p| data.jacobian(p), &[1.0, 0.5, 0.0], &opts).unwrap_err();
     assert_eq!(err.to_string(), "gauss_newton: the residual has 3 entries, expected 25");
-    let err = levenberg_marquardt(|p| data.residual(p), |p| data.jacobian(p), &[1.0, 0.5, 0.0], &LeastSquaresOptions { gtol: -1.0, ..opts })
-        .unwrap_err();
+    let err = levenberg_marquardt(
+        |p| data.residual(p),
+        |p| data.jacobian(p),
+        &[1.0, 0.5, 0.0],
+        &LeastSquaresOptions { gtol: -1.0, ..opts },
+    )
+    .unwrap_err();
     assert_eq!(err.to_string(), "levenberg_marquardt: gtol must be finite and ≥ 0, got -1");
     // A rank-deficient Jacobian: Gauss-Newton cannot solve the normal equations.
-    let flat = gauss_newton(|p| vec![p[0] + p[1] - 1.0], |_| Matrix::from_rows(&[[1.0, 1.0]]), &[0.0, 0.0], &opts).unwrap();
+    let flat =
+        gauss_newton(|p| vec![p[0] + p[1] - 1.0], |_| Matrix::from_rows(&[[1.0, 1.0]]), &[0.0, 0.0], &opts).unwrap();
     assert_eq!(flat.termination, Termination::NoProgress);
-    let damped = levenberg_marquardt(|p| vec![p[0] + p[1] - 1.0], |_| Matrix::from_rows(&[[1.0, 1.0]]), &[0.0, 0.0], &opts).unwrap();
+    let damped =
+        levenberg_marquardt(|p| vec![p[0] + p[1] - 1.0], |_| Matrix::from_rows(&[[1.0, 1.0]]), &[0.0, 0.0], &opts)
+            .unwrap();
     assert!(damped.converged() && damped.residual_norm < 1e-10);
 }

@@ -44,7 +44,7 @@ fn bfgs_reaches_the_rosenbrock_minimum_superlinearly() {
     let opts = BfgsOptions { gtol: 1e-12, keep_iterates: true, ..Default::default() };
     let r = bfgs(rosenbrock_value_grad, &[-1.2, 1.0], &opts).unwrap();
     assert!(r.result.converged(), "{:?}", r.result);
-    assert!(errors(&[r.result.x.clone()])[0] < 1e-10);
+    assert!(errors(std::slice::from_ref(&r.result.x))[0] < 1e-10);
     assert!(r.result.iterations < 60, "{} iterations", r.result.iterations);
     assert_eq!(r.history.len(), r.result.iterations + 1);
     assert_eq!(r.iterates.len(), r.result.iterations + 1);
@@ -59,7 +59,7 @@ fn bfgs_reaches_the_rosenbrock_minimum_superlinearly() {
 #[test]
 fn bfgs_learns_the_inverse_hessian_of_a_quadratic() {
     let q = Quadratic::anisotropic(6, 50.0, 3);
-    let r = bfgs(|x| q.value_grad(x), &vec![0.0; 6], &BfgsOptions { gtol: 1e-11, ..Default::default() }).unwrap();
+    let r = bfgs(|x| q.value_grad(x), &[0.0; 6], &BfgsOptions { gtol: 1e-11, ..Default::default() }).unwrap();
     assert!(r.result.converged());
     let xs = q.minimizer();
     assert!(r.result.x.iter().zip(&xs).all(|(a, b)| (a - b).abs() < 1e-9));
@@ -75,7 +75,7 @@ fn trust_region_newton_cg_reaches_the_rosenbrock_minimum_superlinearly() {
     let opts = TrustRegionOptions { gtol: 1e-12, keep_iterates: true, ..Default::default() };
     let r = trust_region_newton_cg(rosenbrock_value_grad, rosenbrock_hvp, &[-1.2, 1.0], &opts).unwrap();
     assert!(r.result.converged(), "{:?}", r.result);
-    assert!(errors(&[r.result.x.clone()])[0] < 1e-10);
+    assert!(errors(std::slice::from_ref(&r.result.x))[0] < 1e-10);
     assert!(r.result.iterations < 40, "{} accepted steps", r.result.iterations);
     assert_eq!(r.iterates.len(), r.result.iterations + 1);
     assert_superlinear("trust-region Newton-CG", &errors(&r.iterates));
@@ -143,7 +143,10 @@ fn bad_input_is_a_clear_error() {
         bfgs(rosenbrock_value_grad, &[f64::INFINITY, 1.0], &opts).unwrap_err().to_string(),
         "bfgs: the starting point has a non-finite entry x[0] = inf"
     );
-    assert_eq!(bfgs(rosenbrock_value_grad, &[], &opts).unwrap_err().to_string(), "bfgs: the starting point is empty (dimension 0)");
+    assert_eq!(
+        bfgs(rosenbrock_value_grad, &[], &opts).unwrap_err().to_string(),
+        "bfgs: the starting point is empty (dimension 0)"
+    );
     assert_eq!(
         bfgs(|x: &[f64]| (x[0], vec![1.0; 3]), &[1.0, 2.0], &opts).unwrap_err().to_string(),
         "bfgs: the gradient at the start has 3 entries, expected 2"
@@ -179,15 +182,25 @@ fn bad_input_is_a_clear_error() {
         "trust_region_newton_cg: the gradient at the start has 2 entries, expected 1"
     );
     assert_eq!(
-        trust_region_newton_cg(rosenbrock_value_grad, rosenbrock_hvp, &[0.0, 0.0], &TrustRegionOptions { eta: 0.5, ..tr })
-            .unwrap_err()
-            .to_string(),
+        trust_region_newton_cg(
+            rosenbrock_value_grad,
+            rosenbrock_hvp,
+            &[0.0, 0.0],
+            &TrustRegionOptions { eta: 0.5, ..tr }
+        )
+        .unwrap_err()
+        .to_string(),
         "trust_region_newton_cg: eta must be in [0, 0.25), got 0.5"
     );
     assert_eq!(
-        trust_region_newton_cg(rosenbrock_value_grad, rosenbrock_hvp, &[0.0, 0.0], &TrustRegionOptions { initial_radius: 0.0, ..tr })
-            .unwrap_err()
-            .to_string(),
+        trust_region_newton_cg(
+            rosenbrock_value_grad,
+            rosenbrock_hvp,
+            &[0.0, 0.0],
+            &TrustRegionOptions { initial_radius: 0.0, ..tr }
+        )
+        .unwrap_err()
+        .to_string(),
         "trust_region_newton_cg: need 0 < initial_radius ≤ max_radius < ∞, got 0 and 10000000000"
     );
 }

@@ -28,7 +28,10 @@ const SHAPES: [(&str, usize, usize); 4] = [("w1", 3, 4), ("b1", 1, 4), ("w2", 4,
 impl SmallNet {
     fn new() -> Self {
         let mut rng = StdRng::seed_from_u64(11);
-        SmallNet { x: Matrix::random_normal(8, 3, 0.0, 1.0, &mut rng), y: Matrix::random_normal(8, 2, 0.0, 1.0, &mut rng) }
+        SmallNet {
+            x: Matrix::random_normal(8, 3, 0.0, 1.0, &mut rng),
+            y: Matrix::random_normal(8, 2, 0.0, 1.0, &mut rng),
+        }
     }
 
     fn point(&self) -> Vec<f64> {
@@ -43,9 +46,8 @@ impl SmallNet {
         let (w2, b2) = rest.split_at(8);
         let mut total = T::zero();
         for i in 0..8 {
-            let hidden: Vec<T> = (0..4)
-                .map(|j| (0..3).fold(b1[j], |acc, k| acc + w1[k * 4 + j] * self.x[(i, k)]).tanh())
-                .collect();
+            let hidden: Vec<T> =
+                (0..4).map(|j| (0..3).fold(b1[j], |acc, k| acc + w1[k * 4 + j] * self.x[(i, k)]).tanh()).collect();
             for c in 0..2 {
                 let out = (0..4).fold(b2[c], |acc, j| acc + hidden[j] * w2[j * 2 + c]);
                 total += (out - self.y[(i, c)]).square();
@@ -191,7 +193,11 @@ fn hutchinson_is_within_four_standard_errors_of_the_exact_trace() {
     }
     // Rademacher variance is 2 Σ_{i≠j} aᵢⱼ²: compare the sample variance with it.
     let est = hutchinson_trace(&h, 4000, 9).unwrap();
-    let off: f64 = (0..26).flat_map(|i| (0..26).map(move |j| (i, j))).filter(|(i, j)| i != j).map(|(i, j)| h[(i, j)].powi(2)).sum();
+    let off: f64 = (0..26)
+        .flat_map(|i| (0..26).map(move |j| (i, j)))
+        .filter(|(i, j)| i != j)
+        .map(|(i, j)| h[(i, j)].powi(2))
+        .sum();
     let sample_var = est.std_error.powi(2) * 4000.0;
     assert!((sample_var / (2.0 * off) - 1.0).abs() < 0.1, "variance {sample_var} vs theory {}", 2.0 * off);
 }
@@ -214,7 +220,10 @@ fn slq_quadrature_is_exact_for_low_moments_and_the_density_integrates_to_one() {
         power = next;
         let exact_moment = dot(&unit, &power);
         let quad: f64 = nodes.iter().zip(&weights).map(|(t, w)| w * t.powi(p)).sum();
-        assert!((quad - exact_moment).abs() < 1e-10 * exact[0].abs().powi(p).max(1.0), "p = {p}: {quad} vs {exact_moment}");
+        assert!(
+            (quad - exact_moment).abs() < 1e-10 * exact[0].abs().powi(p).max(1.0),
+            "p = {p}: {quad} vs {exact_moment}"
+        );
     }
     // The density: weights sum to 1, the moments estimate tr(Hᵖ)/n, nodes stay
     // inside the spectrum, and the broadened density integrates to 1.
@@ -225,7 +234,12 @@ fn slq_quadrature_is_exact_for_low_moments_and_the_density_integrates_to_one() {
     let est = hutchinson_trace(&h, 40, 4).unwrap();
     // Same probes (up to normalization) as Hutchinson with the same seed: the same
     // trace estimate.
-    assert!((26.0 * d.moment(1) - est.trace).abs() < 1e-9 * trace.abs().max(1.0), "{} vs {}", 26.0 * d.moment(1), est.trace);
+    assert!(
+        (26.0 * d.moment(1) - est.trace).abs() < 1e-9 * trace.abs().max(1.0),
+        "{} vs {}",
+        26.0 * d.moment(1),
+        est.trace
+    );
     assert!((26.0 * d.moment(1) - trace).abs() < 4.0 * est.std_error);
     let (grid, density) = d.on_grid(2000, 0.02);
     let dt = grid[1] - grid[0];
@@ -255,7 +269,15 @@ fn top_eigenvalue_is_a_lower_bound_that_converges() {
 #[test]
 fn repeated_eigenvalues_are_found_after_restarts() {
     // diag(5, 5, 5, 1, 1, …): the top eigenvalue has multiplicity 3.
-    let a = Matrix::from_fn(12, 12, |i, j| if i != j { 0.0 } else if i < 3 { 5.0 } else { 1.0 + 0.1 * i as f64 });
+    let a = Matrix::from_fn(12, 12, |i, j| {
+        if i != j {
+            0.0
+        } else if i < 3 {
+            5.0
+        } else {
+            1.0 + 0.1 * i as f64
+        }
+    });
     let top = lanczos_top_k(&a, 3, &LanczosOptions { max_steps: 12, tol: 1e-12, seed: 0 }).unwrap();
     assert!(top.values.iter().all(|&l| (l - 5.0).abs() < 1e-12), "{:?}", top.values);
     assert!(top.restarts >= 1);
@@ -297,5 +319,8 @@ fn bad_input_is_a_clear_error() {
         .unwrap_err()
         .to_string()
         .starts_with("spectral_density: probes and steps must be at least 1"));
-    assert_eq!(top_eigenvalue(|_: &[f64], _: &mut [f64]| {}, 4, 0, 0).unwrap_err().to_string(), "top_eigenvalue: iters must be at least 1");
+    assert_eq!(
+        top_eigenvalue(|_: &[f64], _: &mut [f64]| {}, 4, 0, 0).unwrap_err().to_string(),
+        "top_eigenvalue: iters must be at least 1"
+    );
 }

@@ -105,7 +105,10 @@ fn bad_problems_are_clear_errors() {
         SvmProblem::new(x.clone(), vec![1.0, 0.0], 1.0).unwrap_err().to_string(),
         "SvmProblem: label y[1] = 0 is not ±1"
     );
-    assert_eq!(SvmProblem::new(x.clone(), vec![1.0], 1.0).unwrap_err().to_string(), "SvmProblem: 2 examples but 1 labels");
+    assert_eq!(
+        SvmProblem::new(x.clone(), vec![1.0], 1.0).unwrap_err().to_string(),
+        "SvmProblem: 2 examples but 1 labels"
+    );
     assert_eq!(
         SvmProblem::new(x.clone(), vec![1.0, 1.0], 1.0).unwrap_err().to_string(),
         "SvmProblem: both classes must be present"

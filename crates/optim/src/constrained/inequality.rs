@@ -60,7 +60,16 @@ pub trait Constraints {
 pub struct DenseConstraints<C, G> {
     equalities: C,
     inequalities: G,
-    cache: Option<(Vec<f64>, Vec<f64>, Matrix<f64>, Vec<f64>, Matrix<f64>)>,
+    cache: Option<Evaluation>,
+}
+
+/// The constraints' values and Jacobians at one point.
+struct Evaluation {
+    x: Vec<f64>,
+    c: Vec<f64>,
+    jc: Matrix<f64>,
+    g: Vec<f64>,
+    jg: Matrix<f64>,
 }
 
 /// The closure type of "no equality constraints".
@@ -86,8 +95,8 @@ where
         DenseConstraints { equalities, inequalities, cache: None }
     }
 
-    fn evaluate(&mut self, x: &[f64]) -> &(Vec<f64>, Vec<f64>, Matrix<f64>, Vec<f64>, Matrix<f64>) {
-        if self.cache.as_ref().is_none_or(|c| c.0 != x) {
+    fn evaluate(&mut self, x: &[f64]) -> &Evaluation {
+        if self.cache.as_ref().is_none_or(|e| e.x != x) {
             let (c, jc) = (self.equalities)(x);
             let (g, jg) = (self.inequalities)(x);
             for (name, values, jac) in [("equality", &c, &jc), ("inequality", &g, &jg)] {
@@ -99,7 +108,7 @@ where
                     shape_str(jac.shape())
                 );
             }
-            self.cache = Some((x.to_vec(), c, jc, g, jg));
+            self.cache = Some(Evaluation { x: x.to_vec(), c, jc, g, jg });
         }
         self.cache.as_ref().expect("filled above")
     }
@@ -111,11 +120,11 @@ where
     G: FnMut(&[f64]) -> (Vec<f64>, Matrix<f64>),
 {
     fn values(&mut self, x: &[f64]) -> (Vec<f64>, Vec<f64>) {
-        let (_, c, _, g, _) = self.evaluate(x);
-        (c.clone(), g.clone())
+        let e = self.evaluate(x);
+        (e.c.clone(), e.g.clone())
     }
     fn transpose_product(&mut self, x: &[f64], u: &[f64], v: &[f64]) -> Vec<f64> {
-        let (_, _, jc, _, jg) = self.evaluate(x);
+        let Evaluation { jc, jg, .. } = self.evaluate(x);
         let mut out = vec![0.0; x.len()];
         if !u.is_empty() {
             out = matvec_t(jc, u);
@@ -251,7 +260,8 @@ where
             return Err(e);
         }
         let (c, g) = constraints.values(&x);
-        let infeasibility = norm_inf(&c).max(g.iter().zip(&mu).fold(0.0f64, |a, (gi, m)| a.max(gi.max(-m / rho).abs())));
+        let infeasibility =
+            norm_inf(&c).max(g.iter().zip(&mu).fold(0.0f64, |a, (gi, m)| a.max(gi.max(-m / rho).abs())));
         for (l, ci) in lambda.iter_mut().zip(&c) {
             *l -= rho * ci;
         }

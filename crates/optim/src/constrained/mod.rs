@@ -18,7 +18,7 @@ use wengert_ops::Matrix;
 use crate::linalg::{dot, matvec, matvec_t, norm, norm_inf};
 use crate::second_order::{lbfgs, LbfgsOptions, OptimResult, Termination};
 
-mod inequality;
+pub mod inequality;
 
 pub use inequality::{
     augmented_lagrangian_inequality, Constraints, DenseConstraints, InequalityAugLagResult, NoEqualities,

@@ -43,7 +43,11 @@ pub struct TraceEstimate {
 /// A [`SolverError`] naming `hutchinson_trace` if the operator has dimension
 /// 0, `probes < 2` (one sample has no standard error), or a product has a
 /// non-finite entry.
-pub fn hutchinson_trace<A: LinearOperator + ?Sized>(op: &A, probes: usize, seed: u64) -> Result<TraceEstimate, SolverError> {
+pub fn hutchinson_trace<A: LinearOperator + ?Sized>(
+    op: &A,
+    probes: usize,
+    seed: u64,
+) -> Result<TraceEstimate, SolverError> {
     const NAME: &str = "hutchinson_trace";
     let n = check_dim(NAME, op)?;
     if probes < 2 {

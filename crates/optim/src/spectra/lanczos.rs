@@ -111,12 +111,7 @@ pub(crate) struct Krylov<'a, A: ?Sized> {
 impl<'a, A: LinearOperator + ?Sized> Krylov<'a, A> {
     /// A process on `op` starting from `start` (normalized here), or from a
     /// seeded random unit vector if `start` is `None`.
-    pub(crate) fn new(
-        solver: &'static str,
-        op: &'a A,
-        start: Option<&[f64]>,
-        seed: u64,
-    ) -> Result<Self, SolverError> {
+    pub(crate) fn new(solver: &'static str, op: &'a A, start: Option<&[f64]>, seed: u64) -> Result<Self, SolverError> {
         let n = op.dim();
         let mut rng = StdRng::seed_from_u64(seed);
         let first = match start {
@@ -294,7 +289,12 @@ pub fn lanczos_bottom_k<A: LinearOperator + ?Sized>(
 /// # Errors
 /// A [`SolverError`] naming `top_eigenvalue` if `dim` or `iters` is 0 or a
 /// product has a non-finite entry.
-pub fn top_eigenvalue<F: Fn(&[f64], &mut [f64])>(hvp: F, dim: usize, iters: usize, seed: u64) -> Result<f64, SolverError> {
+pub fn top_eigenvalue<F: Fn(&[f64], &mut [f64])>(
+    hvp: F,
+    dim: usize,
+    iters: usize,
+    seed: u64,
+) -> Result<f64, SolverError> {
     const NAME: &str = "top_eigenvalue";
     if iters == 0 {
         return Err(SolverError::new(NAME, "iters must be at least 1"));

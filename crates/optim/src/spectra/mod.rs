@@ -23,7 +23,7 @@
 //! ([`linalg::symmetric_tridiagonal_eigen`](crate::linalg::symmetric_tridiagonal_eigen)).
 //!
 //! Every method is **seeded and deterministic**: start vectors and probes come
-//! from a [`StdRng`](rand::rngs::StdRng) seeded with the options' `seed`, so the
+//! from a [`rand::rngs::StdRng`] seeded with the options' `seed`, so the
 //! same operator and seed give the same bits.
 //!
 //! # Operators
@@ -68,10 +68,10 @@ use wengert_ops::{shape_str, Matrix, Scalar};
 use crate::params::Params;
 use crate::solver_error::SolverError;
 
-mod hutchinson;
-mod lanczos;
-mod power;
-mod slq;
+pub mod hutchinson;
+pub mod lanczos;
+pub mod power;
+pub mod slq;
 
 pub use hutchinson::{hutchinson_trace, TraceEstimate};
 pub use lanczos::{lanczos_bottom_k, lanczos_top_k, top_eigenvalue, Eigenpairs, LanczosOptions};
@@ -229,7 +229,13 @@ impl<T: Scalar, F: Fn(&Params<T>) -> Params<T>> LinearOperator for ParamsOperato
 
 /// Overwrites every element of `p` from `flat` (in `p`'s order).
 fn fill_params<T: Scalar>(p: &mut Params<T>, flat: &[f64]) {
-    assert_eq!(flat.len(), p.num_elements(), "ParamsOperator: a vector of {} for {} parameters", flat.len(), p.num_elements());
+    assert_eq!(
+        flat.len(),
+        p.num_elements(),
+        "ParamsOperator: a vector of {} for {} parameters",
+        flat.len(),
+        p.num_elements()
+    );
     let mut at = 0;
     for (_, m) in p.iter_mut() {
         let n = m.len();
@@ -269,7 +275,9 @@ pub(crate) fn apply_checked<A: LinearOperator + ?Sized>(
     op.apply(v, out);
     match out.iter().position(|x| !x.is_finite()) {
         None => Ok(()),
-        Some(i) => Err(SolverError::new(solver, format!("the operator returned a non-finite entry out[{i}] = {}", out[i]))),
+        Some(i) => {
+            Err(SolverError::new(solver, format!("the operator returned a non-finite entry out[{i}] = {}", out[i])))
+        }
     }
 }
 
