@@ -202,3 +202,39 @@ fn a_checkpoint_refuses_another_dtype_architecture_or_optimizer() {
     assert!(err.to_string().contains("saved by AdamW, cannot restore it into Momentum"), "{err}");
     std::fs::remove_dir_all(&dir).ok();
 }
+
+#[test]
+fn a_damaged_training_checkpoint_is_an_error_never_a_panic() {
+    let iris = data("iris");
+    let spec = ModelSpec::TwoLayerNet { hidden: 3 };
+    let mut net = spec.build::<f32>(4, iris.classes, 0).unwrap();
+    let mut adam = AdamW::new().lr(0.01);
+    let es = EarlyStopping { monitor: Monitor::ValidAccuracy, patience: 5, min_delta: 0.0, restore_best: true };
+    let config = TrainConfig { epochs: 2, batch_size: 64, early_stopping: Some(es), ..TrainConfig::default() };
+    let mut run = TrainState::new();
+    Trainer::new(config).fit_from(&mut *net, &mut adam, &iris.train, Some(&iris.test), &mut run).unwrap();
+    let dir = temp_dir("damaged");
+    let path = dir.join("c.safetensors");
+    let full = Checkpoint::of_model(&*net).with_spec(spec).with_data(DataInfo::of(&iris)).with_optimizer(adam.state());
+    let bytes = full.with_run(run).to_bytes(&path).unwrap();
+    let original = Checkpoint::<f32>::from_bytes(&bytes, &path).unwrap();
+    let header = 8 + u64::from_le_bytes(bytes[..8].try_into().unwrap()) as usize;
+    let mut errors = 0;
+    for pos in 0..header {
+        let mut bad = bytes.clone();
+        bad[pos] ^= 0x01;
+        match Checkpoint::<f32>::from_bytes(&bad, &path) {
+            Ok(c) => assert!(
+                c.params == original.params,
+                "a flip at {pos} changed the parameters: {}",
+                String::from_utf8_lossy(&bad[pos.saturating_sub(40)..pos + 20])
+            ),
+            Err(e) => {
+                assert!(e.to_string().contains("c.safetensors"), "{e}");
+                errors += 1;
+            }
+        }
+    }
+    assert!(errors > header / 2, "most flips are detected ({errors} of {header})");
+    std::fs::remove_dir_all(&dir).ok();
+}

@@ -71,7 +71,7 @@ mod training;
 pub use format::Float;
 pub use layout::TORCH_LINEAR_KEY;
 pub use safetensors::tensor::Dtype;
-pub use training::{Checkpoint, DataInfo, FORMAT_KEY, FORMAT_VERSION};
+pub use training::{Checkpoint, DataInfo, HISTORY_COLUMNS};
 
 use format::{serialize, write_atomically, Reader, Tensor};
 
@@ -187,17 +187,26 @@ pub(crate) fn err(path: &Path, kind: CheckpointErrorKind) -> CheckpointError {
     CheckpointError { path: path.to_path_buf(), kind }
 }
 
-/// The metadata every file written here has: the parameter order, and the
-/// layers stored in PyTorch's layout (if any). `format: pt` is what
-/// `safetensors.torch.save_file` writes; tools that check it (Hugging Face
+/// The metadata key that marks a file written by wengert, with the version
+/// of its layout, [`FORMAT_VERSION`].
+pub const FORMAT_KEY: &str = "wengert.checkpoint";
+/// The version of the layout described in this module and in
+/// [`Checkpoint`]'s.
+pub const FORMAT_VERSION: &str = "1";
+
+/// The metadata every file written here has: the format version, the
+/// parameter order, and the layers stored in PyTorch's layout (the key is
+/// there even when no layer is, so that its loss is noticed). `format: pt` is
+/// what `safetensors.torch.save_file` writes; tools that check it (Hugging Face
 /// `transformers`) then accept the file.
 fn params_metadata<T: Float>(params: &Params<T>, layers: &[String]) -> HashMap<String, String> {
     let order: Vec<&str> = params.names().collect();
-    let mut meta = HashMap::from([(ORDER_KEY.to_string(), order.join("\n")), ("format".to_string(), "pt".to_string())]);
-    if !layers.is_empty() {
-        meta.insert(TORCH_LINEAR_KEY.to_string(), layers.join("\n"));
-    }
-    meta
+    HashMap::from([
+        ("format".to_string(), "pt".to_string()),
+        (FORMAT_KEY.to_string(), FORMAT_VERSION.to_string()),
+        (ORDER_KEY.to_string(), order.join("\n")),
+        (TORCH_LINEAR_KEY.to_string(), layers.join("\n")),
+    ])
 }
 
 /// The tensors of `params` with `layers` in PyTorch's layout.
@@ -266,6 +275,26 @@ pub fn load_model_into<T: Float, M: Model<T> + ?Sized>(
 /// [`TORCH_LINEAR_KEY`] put back into wengert's layout.
 fn read_params<T: Float>(file: &Reader<'_>) -> Result<Params<T>, CheckpointError> {
     let path = file.path();
+    // A file of ours says how its layers are laid out; without that key it
+    // would be read in the wrong layout, so its absence is damage.
+    match file.meta(FORMAT_KEY) {
+        Some(FORMAT_VERSION) if file.meta(TORCH_LINEAR_KEY).is_none() => {
+            return Err(err(
+                path,
+                CheckpointErrorKind::Metadata { key: TORCH_LINEAR_KEY.into(), message: "absent".into() },
+            ))
+        }
+        Some(FORMAT_VERSION) | None => {}
+        Some(other) => {
+            return Err(err(
+                path,
+                CheckpointErrorKind::Metadata {
+                    key: FORMAT_KEY.into(),
+                    message: format!("version `{other}`; this wengert reads version {FORMAT_VERSION}"),
+                },
+            ))
+        }
+    }
     let names: Vec<String> = match file.meta(ORDER_KEY) {
         Some(order) => order.lines().map(str::to_string).collect(),
         None => file.names(),

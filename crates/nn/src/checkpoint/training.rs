@@ -15,8 +15,8 @@
 //! | metadata key | value |
 //! |---|---|
 //! | `format` | `pt` |
-//! | [`FORMAT_KEY`] | [`FORMAT_VERSION`] |
-//! | `wengert.order`, `wengert.torch_linear` | the parameter order; the layers in PyTorch's layout |
+//! | [`FORMAT_KEY`](super::FORMAT_KEY) | [`FORMAT_VERSION`](super::FORMAT_VERSION) (every file written by wengert has these two) |
+//! | `wengert.order`, `wengert.torch_linear` | the parameter order; the layers in PyTorch's layout (every file written by wengert has these two) |
 //! | `wengert.dtype` | `F32` or `F64` |
 //! | `wengert.model` | the architecture as a [`ModelSpec`] (`mlp hidden=256`) |
 //! | `wengert.features`, `wengert.target`, `wengert.classes` | the feature names and the target's name (one per line); the class names, absent for a real-valued target |
@@ -84,11 +84,6 @@ use crate::error::NnError;
 use crate::model::Model;
 use crate::spec::ModelSpec;
 use crate::train::{EpochEnd, EpochRecord, Evaluation, History, TrainState};
-
-/// The metadata key that marks a full checkpoint, with [`FORMAT_VERSION`].
-pub const FORMAT_KEY: &str = "wengert.checkpoint";
-/// The version of the checkpoint layout described in the [module docs](self).
-pub const FORMAT_VERSION: &str = "1";
 
 /// The columns of the `history.epochs` tensor, in order.
 pub const HISTORY_COLUMNS: [&str; 9] = [
@@ -270,7 +265,6 @@ impl<T: Float> Checkpoint<T> {
         let format = |m: String| err(path, CheckpointErrorKind::Format(m));
         let mut tensors = params_tensors(&self.params, &self.linear_layers, path)?;
         let mut meta = params_metadata(&self.params, &self.linear_layers);
-        meta.insert(FORMAT_KEY.into(), FORMAT_VERSION.into());
         meta.insert(DTYPE_KEY.into(), format!("{:?}", T::DTYPE));
         if let Some(spec) = &self.model {
             meta.insert(MODEL_KEY.into(), spec.to_string());
