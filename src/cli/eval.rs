@@ -64,8 +64,8 @@ impl WithModel for Job<'_> {
         let data = Dataset::new(features, targets, info.feature_names.clone(), info.target_name.clone())?;
         let spec = saved.model.map_or_else(String::new, |m| m.to_string());
         let what = format!(
-            "model {spec} ({:?}) from {}, on {} examples of {}",
-            T::DTYPE,
+            "model {spec} ({}) from {}, on {} examples of {}",
+            format!("{:?}", T::DTYPE).to_lowercase(),
             saved.origin().display(),
             data.len(),
             args.input.display()

@@ -225,6 +225,7 @@ fn fit_and_report<T: Float + 'static>(
     if hyper.model == ModelKind::Linreg {
         console.say(closed_form_comparison::<T>(data, hyper.weight_decay)?);
     }
+    console.summary(history, start.elapsed().as_secs_f64(), &files);
     let done = state.epochs_done();
     if done < hyper.epochs && !history.stopped_early {
         console.say(format!(
@@ -233,7 +234,6 @@ fn fit_and_report<T: Float + 'static>(
             files.checkpoint.display()
         ));
     }
-    console.summary(history, start.elapsed().as_secs_f64(), &files);
     Ok(())
 }
 
