@@ -80,8 +80,7 @@ def main(checkpoint, input_csv, predictions_csv):
     if "wengert.classes" in meta:
         classes = meta["wengert.classes"].split("\n")
         if z.shape[1] == 1:
-            p1 = 1.0 / (1.0 + np.exp(-z[:, 0]))
-            ours = np.stack([1.0 - p1, p1], axis=1)
+            ours = np.stack([1.0 / (1.0 + np.exp(z[:, 0])), 1.0 / (1.0 + np.exp(-z[:, 0]))], axis=1)
         else:
             e = np.exp(z - z.max(axis=1, keepdims=True))
             ours = e / e.sum(axis=1, keepdims=True)

@@ -158,25 +158,30 @@ impl Console {
 
     /// Prints the end of the run: the confusion matrix (for class labels),
     /// the total time with the final test number, and the files written.
-    pub fn summary(&self, history: &History, seconds: f64, files: &OutputFiles) {
+    /// `earlier` is the training time of a resumed run before this process.
+    pub fn summary(&self, history: &History, seconds: f64, earlier: f64, files: &OutputFiles) {
         let last = history.epochs.last().and_then(|r| r.valid.as_ref());
         if let Some(cm) = last.and_then(|v| v.confusion.as_ref()) {
             self.say(confusion_block(cm));
         }
-        let training = history.seconds;
+        // A resumed run trained `earlier` seconds before this process started.
+        let training = if earlier > 0.0 {
+            format!("training {:.2} s, {:.2} s over the whole run", history.seconds - earlier, history.seconds)
+        } else {
+            format!("training {:.2} s", history.seconds)
+        };
         match last {
             Some(v) => match v.accuracy {
-                Some(a) => self.say(format!(
-                    "total {seconds:.2} s (training {training:.2} s); final test accuracy {:.2}%",
-                    100.0 * a
-                )),
+                Some(a) => {
+                    self.say(format!("total {seconds:.2} s ({training}); final test accuracy {:.2}%", 100.0 * a))
+                }
                 None => self.say(format!(
-                    "total {seconds:.2} s (training {training:.2} s); final test mse {:.4} (rmse {:.4})",
+                    "total {seconds:.2} s ({training}); final test mse {:.4} (rmse {:.4})",
                     v.loss,
                     v.loss.sqrt()
                 )),
             },
-            None => self.say(format!("total {seconds:.2} s (training {training:.2} s)")),
+            None => self.say(format!("total {seconds:.2} s ({training})")),
         }
         self.say(format!(
             "wrote {}, {} and {}",

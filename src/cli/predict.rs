@@ -5,7 +5,9 @@
 //! loaded), the scaling of the training data (applied to the inputs before
 //! the model sees them) and the class names. Output, one line per example:
 //! `row,class,p_<class>…` (the predicted class and every class's probability)
-//! for a classifier, `row,prediction` for a real-valued target.
+//! for a classifier, `row,prediction` for a real-valued target. Numbers are
+//! written in full (Rust's shortest form that reads back to the same `f64`,
+//! with an exponent for small ones: `9.36e-14` is `9.357622968839299e-14`).
 
 use std::fmt::Write as _;
 use std::path::PathBuf;
@@ -78,7 +80,7 @@ fn predictions_csv<T: Scalar>(
                 let best = wengert_nn::argmax(row);
                 let _ = write!(s, "{},{}", i + 1, classes[best]);
                 for v in row {
-                    let _ = write!(s, ",{v}");
+                    let _ = write!(s, ",{v:?}");
                 }
                 s.push('\n');
             }
@@ -86,7 +88,7 @@ fn predictions_csv<T: Scalar>(
         _ => {
             s.push_str("row,prediction\n");
             for (i, row) in outputs.row_iter().enumerate() {
-                let _ = writeln!(s, "{},{}", i + 1, row[0].value());
+                let _ = writeln!(s, "{},{:?}", i + 1, row[0].value());
             }
         }
     }
@@ -111,6 +113,9 @@ mod tests {
         let p: Vec<f64> = row[2..].iter().map(|v| v.parse().unwrap()).collect();
         assert!((p[0] - 1.0 / 3.0).abs() < 1e-7 && (p[1] - 2.0 / 3.0).abs() < 1e-7, "{p:?}");
         let values = Matrix::from_rows(&[[1.5f64], [-2.0]]);
-        assert_eq!(predictions_csv(Objective::SquaredError, None, &values), "row,prediction\n1,1.5\n2,-2\n");
+        assert_eq!(predictions_csv(Objective::SquaredError, None, &values), "row,prediction\n1,1.5\n2,-2.0\n");
+        // Small probabilities in exponent form, every digit kept.
+        let sure = predictions_csv(Objective::BinaryLogistic, Some(&classes), &Matrix::from_rows(&[[30.0f64]]));
+        assert_eq!(sure, "row,class,p_setosa,p_virginica\n1,virginica,9.357622968839299e-14,0.9999999999999065\n");
     }
 }

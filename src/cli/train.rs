@@ -209,6 +209,7 @@ fn fit_and_report<T: Float + 'static>(
     let schedule = hyper.schedule.build(hyper.lr, config.total_steps(data.train.len()));
     let files = OutputFiles::new(out, &settings.dataset.name(), hyper.model);
     let (info, entries) = (DataInfo::of(data), settings.to_entries());
+    let earlier = state.history.seconds;
     Trainer::new(config)
         .schedule(move |step| schedule.lr(step))
         .on_epoch(|r| console.epoch(r))
@@ -225,7 +226,7 @@ fn fit_and_report<T: Float + 'static>(
     if hyper.model == ModelKind::Linreg {
         console.say(closed_form_comparison::<T>(data, hyper.weight_decay)?);
     }
-    console.summary(history, start.elapsed().as_secs_f64(), &files);
+    console.summary(history, start.elapsed().as_secs_f64(), earlier, &files);
     let done = state.epochs_done();
     if done < hyper.epochs && !history.stopped_early {
         console.say(format!(

@@ -168,7 +168,7 @@ pub fn predict_chunked<T: Scalar, M: Model<T> + ?Sized>(model: &M, features: &Ma
 }
 
 /// The class probabilities of output rows (from [`predict`]): softmax of the
-/// logits, or `[1 − σ(z), σ(z)]` for one logit. `None` for regression.
+/// logits, or `[σ(−z), σ(z)]` for one logit. `None` for regression.
 ///
 /// ```
 /// use wengert_nn::train::probabilities;
@@ -196,12 +196,11 @@ pub fn probabilities<T: Scalar>(objective: Objective, outputs: &Matrix<T>) -> Op
             Some(p)
         }
         Objective::BinaryLogistic => Some(Matrix::from_fn(n, 2, |i, j| {
-            let s = 1.0 / (1.0 + (-outputs[(i, 0)].value()).exp());
-            if j == 1 {
-                s
-            } else {
-                1.0 - s
-            }
+            // σ(z) and σ(−z), each computed as such: 1 − σ(z) would lose the
+            // small probability to cancellation.
+            let z = outputs[(i, 0)].value();
+            let z = if j == 1 { z } else { -z };
+            1.0 / (1.0 + (-z).exp())
         })),
         Objective::SquaredError => None,
     }
