@@ -20,7 +20,7 @@
 //! let config = TrainConfig { epochs: 20, batch_size: 16, ..TrainConfig::default() };
 //! Trainer::new(config).fit(&mut net, &mut Adam::new().lr(0.02), &iris.train, None)?;
 //! let ev = evaluate(&net, &iris.test)?;
-//! println!("{ev}");    // accuracy 96.67%, loss 0.0937 (30 examples)
+//! println!("{ev}");    // accuracy 96.67%, loss 0.1858 (30 examples)
 //! println!("{ev:#}");  // … and the confusion matrix
 //! assert!(ev.accuracy.unwrap() > 0.9 && ev.to_string().starts_with("accuracy "));
 //! # Ok::<(), wengert_nn::NnError>(())
