@@ -249,6 +249,14 @@ fn a_run_stopped_and_resumed_equals_the_run_that_never_stopped() {
         metrics_without_time(&dir.join("parts/wine_mlp_metrics.csv"))
     );
     assert_eq!(params_of(&dir.join("whole/wine_mlp.safetensors")), params_of(&dir.join("parts/wine_mlp.safetensors")));
+    // … and every other part of the checkpoint but the wall times.
+    let load = |p: &str| wengert::nn::checkpoint::Checkpoint::<f32>::load(dir.join(p)).unwrap();
+    let (a, b) = (load("whole/wine_mlp.safetensors"), load("parts/wine_mlp.safetensors"));
+    assert_eq!((&a.optimizer, &a.data, &a.model, &a.extra), (&b.optimizer, &b.data, &b.model, &b.extra));
+    let (ra, rb) = (a.run.unwrap(), b.run.unwrap());
+    assert_eq!(ra.history.step_losses, rb.history.step_losses);
+    let untimed = |r: &wengert::nn::train::EpochRecord| wengert::nn::train::EpochRecord { seconds: 0.0, ..r.clone() };
+    assert!(ra.history.epochs.iter().zip(&rb.history.epochs).all(|(x, y)| untimed(x) == untimed(y)));
 
     // A finished run has nothing left; a longer one does; other settings are refused.
     let done = wengert(&dir, &["--resume", "parts/wine_mlp.safetensors"]);
