@@ -66,7 +66,7 @@ use crate::model::Model;
 
 mod format;
 pub mod layout;
-mod training;
+pub mod training;
 
 pub use format::Float;
 pub use layout::TORCH_LINEAR_KEY;
