@@ -119,6 +119,7 @@ pub fn metrics_csv(history: &History) -> String {
 #[derive(Clone, Debug)]
 pub struct Console {
     epochs: usize,
+    first: usize,
     progress: bool,
     quiet: bool,
     log_every: usize,
@@ -127,7 +128,19 @@ pub struct Console {
 impl Console {
     /// A log for a run of `epochs` epochs, as `args` ask.
     pub fn new(args: &OutputArgs, epochs: usize) -> Self {
-        Console { epochs, progress: !args.no_progress && !args.quiet, quiet: args.quiet, log_every: args.log_every }
+        Console {
+            epochs,
+            first: 1,
+            progress: !args.no_progress && !args.quiet,
+            quiet: args.quiet,
+            log_every: args.log_every,
+        }
+    }
+
+    /// The same log for a run continued after `done` epochs: its first line is
+    /// of epoch `done + 1`.
+    pub fn resumed_after(self, done: usize) -> Self {
+        Console { first: done + 1, ..self }
     }
 
     /// Whether the training loop may show its progress bar (it does so only
@@ -144,9 +157,9 @@ impl Console {
     }
 
     /// Whether epoch `epoch`'s line is printed: every `--log-every`-th, and
-    /// the first and the last.
+    /// the first (of this process) and the last.
     pub fn logs_epoch(&self, epoch: usize) -> bool {
-        epoch == 1 || epoch == self.epochs || epoch % self.log_every == 0
+        epoch == self.first || epoch == self.epochs || epoch % self.log_every == 0
     }
 
     /// Prints the line of a finished epoch (if `--log-every` lets it).
@@ -312,6 +325,9 @@ mod tests {
         assert_eq!(logged, [1, 50, 100, 150, 200]);
         let every = Console::new(&output_args(false, false, 1), 3);
         assert!((1..=3).all(|e| every.logs_epoch(e)));
+        let resumed = Console::new(&output_args(false, false, 50), 150).resumed_after(50);
+        let logged: Vec<usize> = (51..=150).filter(|&e| resumed.logs_epoch(e)).collect();
+        assert_eq!(logged, [51, 100, 150]);
     }
 
     #[test]

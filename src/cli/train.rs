@@ -177,7 +177,8 @@ fn fit_and_report<T: Float + 'static>(
     start: Instant,
 ) -> Result<(), NnError> {
     let hyper = &settings.hyper;
-    let console = Console::new(&args.output, hyper.epochs);
+    let done = resumed.and_then(|c| c.run.as_ref()).map_or(0, |r| r.epochs_done());
+    let console = Console::new(&args.output, hyper.epochs).resumed_after(done);
     console.say(describe(settings, args.runtime.threads, data));
     let (spec, optimizer_decay) = hyper.model.spec(hyper.hidden, hyper.weight_decay);
     let mut model = spec.build::<T>(data.train.n_features(), data.classes, settings.seed)?;
