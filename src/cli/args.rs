@@ -76,6 +76,18 @@ impl RuntimeArgs {
     }
 }
 
+/// Writes `text` to stdout; a reader that went away (`wengert … | head`) is
+/// not an error, any other failure is.
+pub fn print_stdout(text: &str) -> Result<(), wengert_nn::NnError> {
+    use std::io::Write;
+    match std::io::stdout().lock().write_all(text.as_bytes()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            Err(wengert_nn::NnError::Output { path: "<stdout>".into(), message: e.to_string() })
+        }
+        _ => Ok(()),
+    }
+}
+
 /// clap's error message, shortened but with its hints: the `error:` line
 /// (ending in "(see --help)"; a line that ends in `:` takes the list after
 /// it, as in "required arguments were not provided: --checkpoint <FILE>"),

@@ -13,7 +13,7 @@ use wengert_nn::data::Dataset;
 use wengert_nn::train::{evaluate, Evaluation};
 use wengert_nn::{Model, NnError};
 
-use super::args::RuntimeArgs;
+use super::args::{print_stdout, RuntimeArgs};
 use super::inputs::{class_indices, read_inputs, with_model, ModelInputArgs, WithModel};
 
 /// The flags of `eval`.
@@ -30,9 +30,7 @@ pub struct EvalArgs {
 pub fn run(args: &EvalArgs) -> Result<(), NnError> {
     args.runtime.apply();
     let (what, evaluation) = with_model(&args.model_input.checkpoint, Job(args))?;
-    println!("{what}");
-    println!("{evaluation:#}");
-    Ok(())
+    print_stdout(&format!("{what}\n{evaluation:#}\n"))
 }
 
 struct Job<'a>(&'a EvalArgs);

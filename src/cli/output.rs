@@ -8,6 +8,7 @@
 //! [`Console`], so `--quiet` and `--log-every` have one place to act.
 
 use std::fmt::{Display, Write as _};
+use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 use clap::Args;
@@ -149,10 +150,12 @@ impl Console {
         self.progress
     }
 
-    /// Prints one line (or block) of the log, unless `--quiet`.
+    /// Prints one line (or block) of the log, unless `--quiet`. A closed
+    /// stdout (`wengert … | head`) is not an error: the run goes on and
+    /// writes its files.
     pub fn say(&self, text: impl Display) {
         if !self.quiet {
-            println!("{text}");
+            let _ = writeln!(std::io::stdout().lock(), "{text}");
         }
     }
 

@@ -18,7 +18,7 @@ use wengert_nn::train::{predict, probabilities};
 use wengert_nn::{Model, NnError};
 use wengert_ops::Scalar;
 
-use super::args::RuntimeArgs;
+use super::args::{print_stdout, RuntimeArgs};
 use super::inputs::{read_inputs, with_model, ModelInputArgs, WithModel};
 
 /// The flags of `predict`.
@@ -40,10 +40,7 @@ pub fn run(args: &PredictArgs) -> Result<(), NnError> {
     match &args.output {
         Some(path) => std::fs::write(path, text)
             .map_err(|e| NnError::Output { path: path.clone(), message: format!("cannot write the predictions: {e}") }),
-        None => {
-            print!("{text}");
-            Ok(())
-        }
+        None => print_stdout(&text),
     }
 }
 
