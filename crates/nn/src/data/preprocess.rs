@@ -65,8 +65,39 @@ impl Standardizer {
             }
         }
         let std: Vec<f64> = var.iter().map(|v| (v / n as f64).sqrt()).collect();
+        Ok(Self::with_stats(mean, std))
+    }
+
+    /// A standardizer with given column means and standard deviations (saved
+    /// from [`fit`](Self::fit), e.g. in a checkpoint). Fails if the lengths
+    /// differ or a value is not finite, or a std is negative.
+    pub fn from_mean_std(mean: Vec<f64>, std: Vec<f64>) -> Result<Self, DataError> {
+        if mean.len() != std.len() {
+            return Err(DataError::invalid(format!(
+                "Standardizer::from_mean_std: {} means but {} standard deviations",
+                mean.len(),
+                std.len()
+            )));
+        }
+        if let Some(j) = (0..mean.len()).find(|&j| !(mean[j].is_finite() && std[j].is_finite() && std[j] >= 0.0)) {
+            return Err(DataError::invalid(format!(
+                "Standardizer::from_mean_std: column {j} has mean {} and std {}",
+                mean[j], std[j]
+            )));
+        }
+        Ok(Self::with_stats(mean, std))
+    }
+
+    /// The standardizer of these statistics: a column is divided by its std,
+    /// or by 1 when it is constant (std ≈ 0 relative to its mean).
+    fn with_stats(mean: Vec<f64>, std: Vec<f64>) -> Self {
         let scale = std.iter().zip(&mean).map(|(&s, &m)| if s > 1e-12 * m.abs().max(1.0) { s } else { 1.0 }).collect();
-        Ok(Standardizer { mean, std, scale })
+        Standardizer { mean, std, scale }
+    }
+
+    /// What each column is divided by: its std, or 1 for a constant column.
+    pub fn scale(&self) -> &[f64] {
+        &self.scale
     }
 
     /// The column means of the training features.
