@@ -136,6 +136,10 @@ pub fn describe(args: &TrainArgs, hyper: &Hyperparams, data: &Prepared) -> Strin
     match data.classes {
         Some(k) => {
             let _ = write!(s, ", {k} classes");
+            // Say which label each class stands for, unless it is its own index.
+            if let Some(map) = data.class_map().filter(|m| !m.is_identity()) {
+                let _ = write!(s, " (labels {map})");
+            }
         }
         None => s.push_str(", real-valued target"),
     }

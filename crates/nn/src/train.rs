@@ -293,8 +293,10 @@ impl<'a> Trainer<'a> {
     ///
     /// Fails if the configuration is invalid, the data does not fit the model
     /// (labels needed but absent, a label beyond the model's classes, a feature
-    /// count mismatch), early stopping has no validation set, or the loss
-    /// becomes non-finite ([`NnError::Diverged`]).
+    /// count mismatch), early stopping has no validation set, the loss
+    /// becomes non-finite ([`NnError::Diverged`]), or a parameter or the
+    /// epoch's last gradient does ([`NnError::NonFinite`], checked after
+    /// every epoch).
     pub fn fit<T, M, O>(
         &mut self,
         model: &mut M,
@@ -318,7 +320,7 @@ impl<'a> Trainer<'a> {
         }
         let objective = model.objective();
         let start = Instant::now();
-        let mut batches = Batches::new(train, cfg.batch_size, cfg.seed)?;
+        let mut batches = Batches::new(train, cfg.batch_size, cfg.seed)?.class_targets(objective.classes().is_some());
         let bar = progress_bar(cfg.progress, cfg.total_steps(train.len()));
 
         let mut tape = Tape::<T>::new();
@@ -363,6 +365,7 @@ impl<'a> Trainer<'a> {
                 history.step_losses.push(loss);
                 bar.inc(1);
             }
+            check_finite(model.params(), &grad_params, epoch, step).inspect_err(|_| bar.finish_and_clear())?;
             let valid_eval = match valid {
                 Some(v) => Some(evaluate(&*model, v, cfg.eval_batch_size)?),
                 None => None,
@@ -410,6 +413,31 @@ impl<'a> Trainer<'a> {
         history.seconds = start.elapsed().as_secs_f64();
         Ok(history)
     }
+}
+
+/// Fails with [`NnError::NonFinite`] at the first NaN or infinity in the
+/// gradients of the epoch's last step, then in the parameters. The loss is
+/// checked every step, but a NaN can reach the weights while the loss stays
+/// finite (a ReLU or a `max` may hide it); once there it stays, so one look
+/// per epoch finds it, for the cost of reading every parameter twice — cheap
+/// next to an epoch of steps that each read them several times.
+fn check_finite<T: Scalar>(params: &Params<T>, grads: &Params<T>, epoch: usize, step: u64) -> Result<(), NnError> {
+    for (gradient, set) in [(true, grads), (false, params)] {
+        for (name, m) in set.iter() {
+            if let Some(k) = m.iter().position(|x| !x.is_finite()) {
+                let cols = m.cols().max(1);
+                return Err(NnError::NonFinite {
+                    name: name.to_string(),
+                    gradient,
+                    at: (k / cols, k % cols),
+                    value: m.as_slice()[k].value(),
+                    epoch,
+                    step: step.saturating_sub(1),
+                });
+            }
+        }
+    }
+    Ok(())
 }
 
 /// A copy of `params` that shares no storage with it.
@@ -491,8 +519,12 @@ pub fn evaluate<T: Scalar, M: Model<T> + ?Sized>(
 ) -> Result<Evaluation, NnError> {
     let objective = model.objective();
     let out = predict(model, data.features(), chunk);
-    let targets = data.targets();
-    let loss = out.row_iter().zip(targets).map(|(row, &t)| objective.example_loss(row, t)).sum::<f64>()
+    // A classifier's target is the class index (labels 3 and 7 are classes 0 and 1).
+    let targets: Vec<f64> = match objective.classes() {
+        Some(_) => data.class_labels()?.into_iter().map(|l| l as f64).collect(),
+        None => data.targets().to_vec(),
+    };
+    let loss = out.row_iter().zip(&targets).map(|(row, &t)| objective.example_loss(row, t)).sum::<f64>()
         / data.len().max(1) as f64;
     let (accuracy, confusion) = match objective.classes() {
         Some(k) => {
