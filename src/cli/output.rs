@@ -221,6 +221,25 @@ mod tests {
     }
 
     #[test]
+    fn classes_that_are_not_their_own_index_are_listed() {
+        let dir = std::env::temp_dir().join(format!("wengert-cli-labels-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let csv = dir.join("codes.csv");
+        let rows: String = (0..30).map(|i| format!("{i},{},{}\n", i % 3, [3, 7, 100000][i % 3])).collect();
+        std::fs::write(&csv, format!("a,b,code\n{rows}")).unwrap();
+        let text = described(&["--dataset", csv.to_str().unwrap(), "--threads", "1"]);
+        std::fs::remove_dir_all(&dir).ok();
+        assert!(
+            text.starts_with(
+                "dataset codes: 24 train / 6 test examples, 2 features, 3 classes (labels 3, 7, 100000)\n"
+            ),
+            "{text}"
+        );
+        let text = described(&["--dataset", "iris"]);
+        assert!(text.starts_with("dataset iris: 120 train / 30 test examples, 4 features, 3 classes\n"), "{text}");
+    }
+
+    #[test]
     fn no_progress_turns_the_bar_off() {
         let args = |no_progress| OutputArgs { out: PathBuf::from("out"), no_progress };
         assert!(Console::new(&args(false), 3).shows_progress());

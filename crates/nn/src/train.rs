@@ -418,7 +418,8 @@ impl<'a> Trainer<'a> {
 /// Fails with [`NnError::NonFinite`] at the first NaN or infinity in the
 /// gradients of the epoch's last step, then in the parameters. The loss is
 /// checked every step, but a NaN can reach the weights while the loss stays
-/// finite (a ReLU or a `max` may hide it); once there it stays, so one look
+/// finite (a zero that multiplies it in a gradient, an output the loss
+/// ignores, a class whose logit is −inf); once there it stays, so one look
 /// per epoch finds it, for the cost of reading every parameter twice — cheap
 /// next to an epoch of steps that each read them several times.
 fn check_finite<T: Scalar>(params: &Params<T>, grads: &Params<T>, epoch: usize, step: u64) -> Result<(), NnError> {

@@ -59,8 +59,8 @@ fn a_gradient_that_goes_nan_while_the_loss_stays_finite_is_named() {
     let objective = TwoLayerNet::<f64>::new(2, 2, 2, 0).objective();
     let params = Params::new().with("w", Matrix::from_rows(&[[0.5, -0.5], [0.25, 1.0]]));
     let mut model = FnModel::new(params, objective, |p, x| x.matmul(p.get("w")).scale(0.0).sqrt());
-    // One step per epoch: the step after would already see a NaN loss.
-    let config = TrainConfig { epochs: 2, batch_size: 16, ..TrainConfig::default() };
+    // One epoch of one step: fit used to return Ok with W all NaN.
+    let config = TrainConfig { epochs: 1, batch_size: 16, ..TrainConfig::default() };
     let err = Trainer::new(config).fit(&mut model, &mut Sgd::new().lr(0.1), &two_blobs(), None).unwrap_err();
     assert!(matches!(&err, NnError::NonFinite { name, gradient: true, epoch: 1, step: 0, .. } if name == "w"), "{err}");
     assert!(err.to_string().contains("the gradient of parameter `w` is NaN at (0, 0) after epoch 1"), "{err}");

@@ -10,9 +10,9 @@
 //! alike.
 //!
 //! Why every value is checked to be finite on construction: one NaN feature
-//! trains to NaN weights while the loss can stay finite (a ReLU or a `max`
-//! may hide it), so the place to catch it is where the data enters, with the
-//! row and column named.
+//! in iris trained to `Ok` with 16 of 131 weights NaN while the loss stayed
+//! finite, so the place to catch it is where the data enters, with the row
+//! and column named.
 
 use std::fmt;
 
