@@ -76,6 +76,27 @@ fn too_many_distinct_integers_are_a_quantity_not_classes() {
 }
 
 #[test]
+fn a_few_hundred_nearly_unique_integers_are_a_quantity_too() {
+    // 400 integer prices, 300 distinct: within MAX_CLASSES, but fewer than
+    // two examples per value — no stratified split could even hold one out.
+    let mut text = String::from("size,price\n");
+    for i in 0..400 {
+        text += &format!("{i},{}\n", 1000 + (i * 7) % 300);
+    }
+    let table = parse_csv(&text, "prices.csv").unwrap();
+    assert_eq!(table.n_classes().unwrap(), 300);
+    assert_eq!(TargetKind::of(&table), TargetKind::RealValued, "the default is regression");
+    let err = prepare(Bundled::Single(table), TargetKind::ClassLabels, 0.2, 0).unwrap_err();
+    assert!(
+        err.to_string().ends_with(
+            "leaves 400 training and 0 test examples out of 400 (300 classes for 400 examples: a target with nearly \
+             one value per example is usually a quantity to fit by regression)"
+        ),
+        "{err}"
+    );
+}
+
+#[test]
 fn wine_quality_scores_are_six_classes() {
     let ds = load_bundled("wine-quality").unwrap().into_single().unwrap();
     let map = ds.class_map().unwrap();

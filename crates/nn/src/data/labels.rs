@@ -10,12 +10,7 @@
 //! classes are the distinct values, sorted and numbered `0..K`; every buffer
 //! is sized by K, never by a value.
 //!
-//! K is bounded by [`MAX_CLASSES`] (1000). Why 1000: it is the size of the
-//! largest common classification benchmark (ImageNet-1k), the confusion
-//! matrix is then at most 10⁶ counts (8 MB) and a softmax layer at most 1000
-//! outputs; a target column with more distinct integers than that is almost
-//! always a quantity — a price, a count, a year — that a regression should
-//! fit, and the error says so.
+//! K is bounded by [`MAX_CLASSES`] (1000; its docs say why).
 //!
 //! The map is built once per table ([`ClassMap::from_targets`] for numbers,
 //! [`ClassMap::from_names`] for text labels) and kept with the
@@ -46,8 +41,14 @@ use std::fmt;
 
 use super::DataError;
 
-/// The most classes a target column may have (see the [module docs](self)
-/// for why 1000).
+/// The most classes a target column may have.
+///
+/// Why 1000: it is the size of the largest common classification benchmark
+/// (ImageNet-1k), the confusion matrix is then at most 10⁶ counts (8 MB) and
+/// a softmax layer at most 1000 outputs; a target column with more distinct
+/// integers than that is almost always a quantity — a price, a count, a
+/// year — that a regression should fit, and the error
+/// ([`DataError::TooManyClasses`]) says so.
 pub const MAX_CLASSES: usize = 1000;
 
 /// Largest magnitude a numeric class label may have: beyond 2⁵³ not every
@@ -73,10 +74,22 @@ impl fmt::Display for ClassLabel<'_> {
     }
 }
 
-/// The sorted, distinct class labels of a target column, numbered `0..K`.
+/// The sorted, distinct class labels of a target column, numbered `0..K`,
+/// with K at most [`MAX_CLASSES`].
 ///
-/// Numbers sort by value (−1 before 0 before 3), names by their bytes. See
-/// the [module docs](self) for why the classes are mapped and bounded.
+/// Numbers sort by value (−1 before 0 before 3), names by their bytes. Why a
+/// map: labels are whatever values a file's author chose (3 to 8, −1 and 1,
+/// 3, 7 and 100000), and every buffer indexed by class — the confusion
+/// matrix, the per-class lists of a stratified split — is sized by K, never
+/// by a label's value. A [`Dataset`](super::Dataset) keeps the map of the
+/// table it was cut from, so its parts number their classes alike.
+///
+/// ```
+/// use wengert_nn::data::ClassMap;
+/// let map = ClassMap::from_targets(&[1e9, -1.0, 1e9])?;
+/// assert_eq!((map.len(), map.to_string()), (2, "-1, 1000000000".to_string()));
+/// # Ok::<(), wengert_nn::data::DataError>(())
+/// ```
 #[derive(Clone, Debug, PartialEq)]
 pub struct ClassMap {
     labels: Labels,
@@ -237,6 +250,14 @@ impl ClassMap {
             Labels::Names(_) => false,
         }
     }
+}
+
+/// Whether `classes` classes over `examples` examples look like the values of
+/// a quantity rather than classes: more than two classes and fewer than two
+/// examples per class on average (integer prices, each nearly unique). Such
+/// classes cannot even be split for testing — most have no example to spare.
+pub(crate) fn too_few_per_class(classes: usize, examples: usize) -> bool {
+    classes > 2 && 2 * classes > examples
 }
 
 /// How many labels [`ClassMap`]'s `Display` writes before eliding.

@@ -26,6 +26,7 @@ use std::path::PathBuf;
 
 use wengert_ops::Matrix;
 
+use super::labels::too_few_per_class;
 use super::{
     load_csv, load_mnist, train_test_split, train_test_split_stratified, Bundled, BundledName, ClassMap, DataError,
     Dataset, Standardizer,
@@ -115,15 +116,26 @@ pub enum TargetKind {
 
 impl TargetKind {
     /// [`ClassLabels`](Self::ClassLabels) if the targets are class labels —
-    /// whole numbers with at most [`MAX_CLASSES`](super::MAX_CLASSES)
-    /// distinct values, or names — else [`RealValued`](Self::RealValued).
-    /// (Integer targets can still be meant as real values — diabetes' are;
-    /// the caller decides.)
+    /// names, or whole numbers with at most
+    /// [`MAX_CLASSES`](super::MAX_CLASSES) distinct values and, when there
+    /// are more than two, at least two examples per class on average — else
+    /// [`RealValued`](Self::RealValued). A column of integer prices, nearly
+    /// every one different, is a quantity. (Integer targets can still be
+    /// meant as real values even with few distinct ones — diabetes' are; the
+    /// caller decides.)
+    ///
+    /// ```
+    /// use wengert_nn::data::{Dataset, TargetKind};
+    /// use wengert_ops::Matrix;
+    /// let table = |y: Vec<f64>| Dataset::new(Matrix::zeros(y.len(), 1), y, vec!["x".into()], "y").unwrap();
+    /// assert_eq!(TargetKind::of(&table(vec![3.0, 7.0, 3.0, 7.0])), TargetKind::ClassLabels);
+    /// assert_eq!(TargetKind::of(&table(vec![1.5, 2.0])), TargetKind::RealValued);
+    /// assert_eq!(TargetKind::of(&table(vec![120.0, 95.0, 310.0, 95.0])), TargetKind::RealValued);
+    /// ```
     pub fn of(dataset: &Dataset) -> Self {
-        if dataset.class_labels().is_ok() {
-            TargetKind::ClassLabels
-        } else {
-            TargetKind::RealValued
+        match dataset.class_map() {
+            Some(map) if map.has_names() || !too_few_per_class(map.len(), dataset.len()) => TargetKind::ClassLabels,
+            _ => TargetKind::RealValued,
         }
     }
 }

@@ -12,6 +12,7 @@ use rand::seq::SliceRandom;
 use rand::SeedableRng;
 use wengert_ops::Matrix;
 
+use super::labels::too_few_per_class;
 use super::{DataError, Dataset};
 
 /// Per-column standardization `(x - mean) / std`, fit on training features and
@@ -283,7 +284,8 @@ pub fn train_test_split_stratified(
     check_split(dataset, test_fraction, "train_test_split_stratified")?;
     let labels = dataset.class_labels()?;
     // Sized by the number of classes (at most MAX_CLASSES), not by a label's value.
-    let mut by_class: Vec<Vec<usize>> = vec![Vec::new(); dataset.n_classes()?];
+    let n_classes = dataset.n_classes()?;
+    let mut by_class: Vec<Vec<usize>> = vec![Vec::new(); n_classes];
     for (i, &l) in labels.iter().enumerate() {
         by_class[l].push(i);
     }
@@ -296,9 +298,18 @@ pub fn train_test_split_stratified(
         train.extend_from_slice(&members[n_test..]);
     }
     if train.is_empty() || test.is_empty() {
+        let hint = if too_few_per_class(n_classes, dataset.len()) {
+            format!(
+                " ({n_classes} classes for {} examples: a target with nearly one value per example is usually \
+                 a quantity to fit by regression)",
+                dataset.len()
+            )
+        } else {
+            String::new()
+        };
         return Err(DataError::invalid(format!(
             "train_test_split_stratified: test_fraction {test_fraction} leaves {} training and {} test examples \
-             out of {}",
+             out of {}{hint}",
             train.len(),
             test.len(),
             dataset.len()
