@@ -162,7 +162,8 @@ impl<'a> Batches<'a> {
         self.batch_size
     }
 
-    /// Whether batches carry class labels (all targets are non-negative integers).
+    /// Whether batches carry class labels (the dataset's targets are class labels:
+    /// see [`Dataset::class_labels`]).
     pub fn has_labels(&self) -> bool {
         self.labels.is_some()
     }
