@@ -230,6 +230,10 @@ pub fn describe(run: &RunSettings, threads: usize, data: &Prepared) -> String {
     match data.classes {
         Some(k) => {
             let _ = write!(s, ", {k} classes");
+            // Say which label each class stands for, unless it is its own index.
+            if let Some(map) = data.class_map().filter(|m| !m.is_identity()) {
+                let _ = write!(s, " (labels {map})");
+            }
         }
         None => s.push_str(", real-valued target"),
     }
@@ -356,6 +360,25 @@ mod tests {
              1,10,0.5,0.5,0.1,0.75,0.001,0.250\n\
              2,20,0.25,,,,0.001,0.250\n"
         );
+    }
+
+    #[test]
+    fn classes_that_are_not_their_own_index_are_listed() {
+        let dir = std::env::temp_dir().join(format!("wengert-cli-labels-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let csv = dir.join("codes.csv");
+        let rows: String = (0..30).map(|i| format!("{i},{},{}\n", i % 3, [3, 7, 100000][i % 3])).collect();
+        std::fs::write(&csv, format!("a,b,code\n{rows}")).unwrap();
+        let text = described(&["--dataset", csv.to_str().unwrap(), "--threads", "1"]);
+        std::fs::remove_dir_all(&dir).ok();
+        assert!(
+            text.starts_with(
+                "dataset codes: 24 train / 6 test examples, 2 features, 3 classes (labels 3, 7, 100000)\n"
+            ),
+            "{text}"
+        );
+        let text = described(&["--dataset", "iris"]);
+        assert!(text.starts_with("dataset iris: 120 train / 30 test examples, 4 features, 3 classes\n"), "{text}");
     }
 
     #[test]

@@ -31,8 +31,10 @@ use super::run::RunSettings;
 pub struct TrainArgs {
     /// Dataset: mnist, digits, breast-cancer, iris, wine, diabetes, wine-quality
     /// (bundled in data/), a CSV file (header row, numeric columns, target last:
-    /// class labels if all are non-negative integers, else a real-valued target,
-    /// as diabetes' is), or a folder holding the four MNIST-format IDX files.
+    /// class labels if all are whole numbers with at most 1000 distinct values
+    /// and, beyond two, at least two examples per value on average, else a
+    /// real-valued target, as diabetes' is), or a folder holding the four
+    /// MNIST-format IDX files.
     #[arg(long, default_value = "mnist", value_name = "NAME|PATH", value_parser = data_source)]
     pub dataset: DataSource,
     #[command(flatten)]

@@ -424,7 +424,8 @@ fn read_data(file: &Reader<'_>) -> Result<Option<DataInfo>, CheckpointError> {
     let scaling = match file.meta(SCALING_KEY) {
         Some("global") if mean.len() == 1 && std.len() == 1 => Scaling::Global { mean: mean[0], std: std[0] },
         Some("per-column") if mean.len() == feature_names.len() => Scaling::PerColumn(
-            Standardizer::from_mean_std(mean, std).map_err(|e| bad_meta(path, SCALING_KEY, e.to_string()))?,
+            Standardizer::from_parts(mean, std, file.f64s(SCALING_SCALE)?)
+                .map_err(|e| bad_meta(path, SCALING_KEY, e.to_string()))?,
         ),
         Some(other) => {
             return Err(bad_meta(

@@ -223,7 +223,11 @@ pub fn evaluate_chunked<T: Scalar, M: Model<T> + ?Sized>(
 ) -> Result<Evaluation, NnError> {
     let loss_kind = model.loss_kind();
     let out = predict_chunked(model, data.features(), chunk);
-    let targets = data.targets();
+    // A classifier's target is the class index (labels 3 and 7 are classes 0 and 1).
+    let targets: Vec<f64> = match loss_kind.classes() {
+        Some(_) => data.class_labels()?.into_iter().map(|l| l as f64).collect(),
+        None => data.targets().to_vec(),
+    };
     let (accuracy, confusion) = match loss_kind.classes() {
         Some(k) => {
             let labels = data.class_labels()?;
@@ -238,7 +242,7 @@ pub fn evaluate_chunked<T: Scalar, M: Model<T> + ?Sized>(
         }
         None => (None, None),
     };
-    let loss = out.row_iter().zip(targets).map(|(row, &t)| loss_kind.example_loss(row, t)).sum::<f64>()
+    let loss = out.row_iter().zip(&targets).map(|(row, &t)| loss_kind.example_loss(row, t)).sum::<f64>()
         / data.len().max(1) as f64;
     Ok(Evaluation { examples: data.len(), loss, accuracy, confusion })
 }

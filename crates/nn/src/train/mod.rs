@@ -253,8 +253,10 @@ impl<'a, T: Scalar> Trainer<'a, T> {
     ///
     /// Fails if the configuration is invalid, the data does not fit the model
     /// (labels needed but absent, a label beyond the model's classes, a feature
-    /// count mismatch), early stopping has no validation set, or the loss
-    /// becomes non-finite ([`NnError::Diverged`]).
+    /// count mismatch), early stopping has no validation set, the loss
+    /// becomes non-finite ([`NnError::Diverged`]), or a parameter or the
+    /// epoch's last gradient does ([`NnError::NonFinite`], checked after
+    /// every epoch).
     pub fn fit<M, O>(
         &mut self,
         model: &mut M,
@@ -335,7 +337,7 @@ impl<'a, T: Scalar> Trainer<'a, T> {
         }
         let loss_kind = model.loss_kind();
         let mut clock = Instant::now();
-        let mut batches = Batches::new(train, cfg.batch_size, cfg.seed)?;
+        let mut batches = Batches::new(train, cfg.batch_size, cfg.seed)?.class_targets(loss_kind.classes().is_some());
         if cfg.overfit_batches.is_some() {
             batches = batches.shuffle(false);
         }
@@ -404,6 +406,7 @@ impl<'a, T: Scalar> Trainer<'a, T> {
                     bar.set_message(format!("epoch {epoch}/{}  loss {:.4}", cfg.epochs, loss_sum / seen as f64));
                 }
             }
+            check_finite(model.params(), &grad_params, epoch, step).inspect_err(|_| bar.finish_and_clear())?;
             let valid_eval = match valid {
                 Some(v) => Some(evaluate_chunked(&*model, v, cfg.eval_batch_size)?),
                 None => None,
@@ -459,6 +462,32 @@ impl<'a, T: Scalar> Trainer<'a, T> {
         }
         Ok(())
     }
+}
+
+/// Fails with [`NnError::NonFinite`] at the first NaN or infinity in the
+/// gradients of the epoch's last step, then in the parameters. The loss is
+/// checked every step, but a NaN can reach the weights while the loss stays
+/// finite (a zero that multiplies it in a gradient, an output the loss
+/// ignores, a class whose logit is −inf); once there it stays, so one look
+/// per epoch finds it, for the cost of reading every parameter twice — cheap
+/// next to an epoch of steps that each read them several times.
+fn check_finite<T: Scalar>(params: &Params<T>, grads: &Params<T>, epoch: usize, step: u64) -> Result<(), NnError> {
+    for (gradient, set) in [(true, grads), (false, params)] {
+        for (name, m) in set.iter() {
+            if let Some(k) = m.iter().position(|x| !x.is_finite()) {
+                let cols = m.cols().max(1);
+                return Err(NnError::NonFinite {
+                    name: name.to_string(),
+                    gradient,
+                    at: (k / cols, k % cols),
+                    value: m.as_slice()[k].value(),
+                    epoch,
+                    step: step.saturating_sub(1),
+                });
+            }
+        }
+    }
+    Ok(())
 }
 
 /// A copy of `params` that shares no storage with it.
