@@ -432,3 +432,37 @@ fn predict_and_eval_read_idx_image_files_and_folders() {
     assert_eq!(classes, (0..12).map(|i| (i % 3).to_string()).collect::<Vec<_>>());
     std::fs::remove_dir_all(&dir).ok();
 }
+
+#[test]
+fn labels_that_are_not_class_indices_are_kept_through_train_eval_and_predict() {
+    // Labels 3, 7 and 100000 are three classes (not 100001): the log lists
+    // them, and eval and predict speak of them by label.
+    let dir = scratch("codes");
+    let mut text = String::from("a,b,code\n");
+    for i in 0..60 {
+        let c = i % 3;
+        text += &format!(
+            "{},{},{}\n",
+            c as f64 * 2.0 + (i % 7) as f64 * 0.1,
+            c as f64 - (i % 5) as f64 * 0.1,
+            [3, 7, 100000][c]
+        );
+    }
+    std::fs::write(dir.join("codes.csv"), text).unwrap();
+    let out = wengert(&dir, &["--dataset", "codes.csv", "--epochs", "40", "--threads", "1"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains("3 classes (labels 3, 7, 100000)"), "{}", stdout(&out));
+    let ckpt = "out/codes_mlp.safetensors";
+    let out = wengert(&dir, &["eval", "--checkpoint", ckpt, "--input", "codes.csv"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(text.contains("true\\p |      3      7 100000\n"), "{text}");
+    assert!(text.contains("100000 |"), "{text}");
+    let out = wengert(&dir, &["predict", "--checkpoint", ckpt, "--input", "codes.csv"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(text.starts_with("row,class,p_3,p_7,p_100000\n"), "{text}");
+    let classes: Vec<&str> = text.lines().skip(1).filter_map(|l| l.split(',').nth(1)).collect();
+    assert_eq!(classes.len(), 60);
+    assert!(classes.iter().all(|c| ["3", "7", "100000"].contains(c)), "{classes:?}");
+}

@@ -68,6 +68,10 @@ impl WithModel for Job<'_> {
             data.len(),
             args.input.display()
         );
-        Ok((what, evaluate(model, &data)?))
+        let mut evaluation = evaluate(model, &data)?;
+        if let (Some(classes), Some(cm)) = (&info.classes, evaluation.confusion.take()) {
+            evaluation.confusion = Some(cm.with_class_names(classes.clone()));
+        }
+        Ok((what, evaluation))
     }
 }

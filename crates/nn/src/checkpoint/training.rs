@@ -138,12 +138,19 @@ pub struct DataInfo {
 
 impl DataInfo {
     /// What [`prepare`](crate::data::prepare) made of the data: its columns,
-    /// its classes (named `0`, `1`, … after their labels) and its scaling.
+    /// its classes (named by their labels: class `i` is the `i`-th smallest
+    /// label, as [`ClassMap`](crate::data::ClassMap) numbers them) and its
+    /// scaling.
     pub fn of(prepared: &Prepared) -> Self {
+        let classes = match (prepared.classes, prepared.class_map()) {
+            (Some(_), Some(map)) => Some(map.labels().map(|l| l.to_string()).collect()),
+            (Some(k), None) => Some((0..k).map(|c| c.to_string()).collect()),
+            (None, _) => None,
+        };
         DataInfo {
             feature_names: prepared.train.feature_names().to_vec(),
             target_name: prepared.train.target_name().to_string(),
-            classes: prepared.classes.map(|k| (0..k).map(|c| c.to_string()).collect()),
+            classes,
             scaling: prepared.scaling.clone(),
         }
     }

@@ -43,12 +43,29 @@ pub const DEFAULT_CHUNK: usize = 1000;
 pub struct ConfusionMatrix {
     counts: Vec<usize>,
     classes: usize,
+    /// The classes' names for display (their labels), if given.
+    names: Option<Vec<String>>,
 }
 
 impl ConfusionMatrix {
     /// An all-zero matrix for `classes` classes.
     pub fn new(classes: usize) -> Self {
-        ConfusionMatrix { counts: vec![0; classes * classes], classes }
+        ConfusionMatrix { counts: vec![0; classes * classes], classes, names: None }
+    }
+
+    /// The same counts, displayed with the classes' names (their labels, such
+    /// as `3`, `7`, `100000`) instead of their indices. Ignored unless there
+    /// is one name per class.
+    pub fn with_class_names(mut self, names: Vec<String>) -> Self {
+        if names.len() == self.classes {
+            self.names = Some(names);
+        }
+        self
+    }
+
+    /// The display name of class `c`: its name if given, else its index.
+    fn name(&self, c: usize) -> String {
+        self.names.as_ref().map_or_else(|| c.to_string(), |n| n[c].clone())
     }
 
     /// Counts one example.
@@ -90,14 +107,17 @@ impl ConfusionMatrix {
 
 impl fmt::Display for ConfusionMatrix {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let width = self.counts.iter().max().map_or(1, |m| m.to_string().len()).max(2);
-        write!(f, "{:>6} |", "true\\p")?;
-        for p in 0..self.classes {
+        let names: Vec<String> = (0..self.classes).map(|c| self.name(c)).collect();
+        let longest = names.iter().map(String::len).max().unwrap_or(1);
+        let width = self.counts.iter().max().map_or(1, |m| m.to_string().len()).max(2).max(longest);
+        let first = longest.max(6);
+        write!(f, "{:>first$} |", "true\\p")?;
+        for p in &names {
             write!(f, " {p:>width$}")?;
         }
         writeln!(f)?;
-        for t in 0..self.classes {
-            write!(f, "{t:>6} |")?;
+        for (t, name) in names.iter().enumerate() {
+            write!(f, "{name:>first$} |")?;
             for p in 0..self.classes {
                 write!(f, " {:>width$}", self.get(t, p))?;
             }
