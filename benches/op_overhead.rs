@@ -26,7 +26,7 @@ use std::time::Duration;
 use criterion::{criterion_group, BenchmarkId, Criterion};
 use rand::rngs::StdRng;
 use rand::SeedableRng;
-use wengert::ops::rules::{Axis, Builtin};
+use wengert::ops::rules::{Add, Axis, Builtin, MatMul, Relu, Sigmoid, SoftmaxCrossEntropy, Sum};
 use wengert::ops::{MatOp, Matrix};
 use wengert::tape::{Gradients, MatVar, Tape, Var};
 
@@ -74,12 +74,12 @@ impl Op {
 
     fn builtin(self, labels: &[usize]) -> Builtin {
         match self {
-            Op::MatMul => Builtin::MatMul { ta: false, tb: false },
-            Op::AddBroadcast => Builtin::Add,
-            Op::Relu => Builtin::Relu,
-            Op::Sigmoid => Builtin::Sigmoid,
-            Op::Sum => Builtin::Sum(Axis::All),
-            Op::SoftmaxCrossEntropy => Builtin::SoftmaxCrossEntropy(labels.to_vec()),
+            Op::MatMul => Builtin::from(MatMul { ta: false, tb: false }),
+            Op::AddBroadcast => Builtin::from(Add),
+            Op::Relu => Builtin::from(Relu),
+            Op::Sigmoid => Builtin::from(Sigmoid),
+            Op::Sum => Builtin::from(Sum(Axis::All)),
+            Op::SoftmaxCrossEntropy => Builtin::from(SoftmaxCrossEntropy(labels.to_vec())),
         }
     }
 
@@ -162,7 +162,7 @@ impl Direct {
         Direct {
             op: op_b,
             reduction: op.is_reduction(),
-            sum: Builtin::Sum(Axis::All),
+            sum: Builtin::from(Sum(Axis::All)),
             out: Matrix::zeros(r, c),
             total: Matrix::zeros(1, 1),
             g_out: Matrix::zeros(r, c),

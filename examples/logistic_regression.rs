@@ -14,7 +14,7 @@
 
 use wengert::nn::data::{load_bundled, train_test_split_stratified, Standardizer};
 use wengert::nn::train::{evaluate, TrainConfig, Trainer};
-use wengert::nn::{LogisticRegression, Model, NnError, ParamVars};
+use wengert::nn::{LogisticRegression, Model, NnError, ParamVars, Targets};
 use wengert::ops::Matrix;
 use wengert::optim::{Adam, CosineAnnealing};
 use wengert::tape::{Gradients, Tape};
@@ -50,8 +50,7 @@ fn main() -> Result<(), NnError> {
     let tape = Tape::new();
     let p = ParamVars::track(&tape, model.params());
     let x = tape.constant_matrix(train.features());
-    let y = tape.constant_matrix(&Matrix::col_vector(train.targets()));
-    let loss = model.loss(&p, model.forward(&p, x), y, &labels);
+    let loss = model.loss(&p, model.forward(&p, x), Targets::Labels(&labels));
     let mut grads = Gradients::empty();
     tape.backward_into(loss, 1.0, &mut grads);
     let from_tape = p.gradients(&grads);
@@ -67,7 +66,7 @@ fn main() -> Result<(), NnError> {
         );
     }
 
-    let ev = evaluate(&model, &test, 1000)?;
+    let ev = evaluate(&model, &test)?;
     println!("test accuracy {:.2}%, log-loss {:.4}", 100.0 * ev.accuracy.unwrap_or(0.0), ev.loss);
     if let Some(cm) = &ev.confusion {
         println!("confusion matrix (0 = malignant, 1 = benign; rows true, columns predicted):\n{cm}");

@@ -14,10 +14,13 @@
 //! `fns::hessian(|x| f(x))`.
 //!
 //! Output, in `out/optimizers/` or the folder given as the first argument:
-//! `{rosenbrock,quadratic}_trajectories.svg` (contours and every method's path)
-//! and `{rosenbrock,quadratic}_loss.svg` (`f − f*` against the step, log-log),
-//! plus a table per problem: steps and gradient evaluations to reach
-//! `f − f* ≤ 1e-6`, the final `f − f*`, and the wall time.
+//! `{rosenbrock,quadratic}_trajectories.svg` (contours and one panel per
+//! method, so that no path hides another) and `{rosenbrock,quadratic}_loss.svg`
+//! (`f − f*` against the step, log-log), plus a table per problem: steps and
+//! gradient evaluations to reach `f − f* ≤ 1e-6`, the final `f − f*`, the
+//! range of `f − f*` over the last tenth of the steps (which shows a method
+//! that reached 1e-6 and then left it: Adam and AdamW with a constant rate
+//! end in a limit cycle), and the wall time.
 //!
 //! Run: `cargo run --release --example optimizers [OUT_DIR]`.
 
@@ -149,6 +152,31 @@ impl Run {
     /// First iterate with `f − f* ≤ TOL`.
     fn hit(&self) -> Option<usize> {
         self.loss.iter().position(|&l| l <= TOL)
+    }
+
+    /// The smallest and largest `f − f*` over the last tenth of the iterates
+    /// (at least the last one).
+    fn tail_range(&self) -> (f64, f64) {
+        let tail = &self.loss[self.loss.len() - (self.loss.len() / 10).max(1)..];
+        (tail.iter().copied().fold(f64::INFINITY, f64::min), tail.iter().copied().fold(f64::NEG_INFINITY, f64::max))
+    }
+
+    /// Whether it reached `TOL` but is above it again in the last tenth of
+    /// the steps: a limit cycle, not a convergence.
+    fn cycles(&self) -> bool {
+        self.hit().is_some() && self.tail_range().1 > TOL
+    }
+
+    /// What happened, in words: when it reached 1e-6, and whether it stayed.
+    fn verdict(&self) -> String {
+        let last = *self.loss.last().expect("at least x0");
+        match self.hit() {
+            Some(k) if self.cycles() => {
+                format!("1e-6 at step {k}, cycles up to {:.0e}", self.tail_range().1)
+            }
+            Some(k) => format!("1e-6 at step {k} and stays"),
+            None => format!("never 1e-6 (final {last:.1e})"),
+        }
     }
 }
 
@@ -323,6 +351,9 @@ fn clipped_path(run: &Run, window: ((f64, f64), (f64, f64))) -> Vec<Vec<(f64, f6
     parts
 }
 
+/// One panel per method (3 × 3): the contours, the start and the minimizer,
+/// and that method's path alone, titled with its rate and what happened. (One
+/// plot with every path drew the momentum zig-zag over GD, AdaGrad and Adam.)
 fn plot_trajectories(
     p: &Problem,
     runs: &[Run],
@@ -337,45 +368,46 @@ fn plot_trajectories(
             (0..=n).map(|i| value(&[x0 + (x1 - x0) * i as f64 / n as f64, y]) - p.f_star).collect()
         })
         .collect();
-    let root = SVGBackend::new(path, (760, 720)).into_drawing_area();
+    let contours: Vec<Vec<(f64, f64)>> = p.levels.iter().flat_map(|&level| contour(&grid, p.window, level)).collect();
+    let root = SVGBackend::new(path, (1140, 1130)).into_drawing_area();
     root.fill(&WHITE).map_err(|e| plot_err(path, e))?;
-    let mut chart = ChartBuilder::on(&root)
-        .caption(&p.title, ("sans-serif", 20))
-        .margin(12)
-        .x_label_area_size(36)
-        .y_label_area_size(44)
-        .build_cartesian_2d(x0..x1, y0..y1)
+    let (header, body) = root.split_vertically(40);
+    header
+        .draw(&Text::new(
+            format!("{}: each method's path (black dots: the start and the minimizer)", p.title),
+            (12, 10),
+            ("sans-serif", 22),
+        ))
         .map_err(|e| plot_err(path, e))?;
-    chart.configure_mesh().disable_mesh().x_desc("x").y_desc("y").draw().map_err(|e| plot_err(path, e))?;
-    let contour_style = RGBColor(150, 150, 150).stroke_width(1);
-    for &level in &p.levels {
-        for line in contour(&grid, p.window, level) {
-            chart.draw_series(LineSeries::new(line, contour_style)).map_err(|e| plot_err(path, e))?;
+    let contour_style = RGBColor(190, 190, 190).stroke_width(1);
+    for (panel, run) in body.split_evenly((3, 3)).iter().zip(runs) {
+        let lr = run.lr.map_or_else(String::new, |l| format!(", lr {l:.2e}"));
+        let mut chart = ChartBuilder::on(panel)
+            .caption(format!("{}{lr}: {}", run.method.name(), run.verdict()), ("sans-serif", 14))
+            .margin(8)
+            .x_label_area_size(24)
+            .y_label_area_size(34)
+            .build_cartesian_2d(x0..x1, y0..y1)
+            .map_err(|e| plot_err(path, e))?;
+        chart
+            .configure_mesh()
+            .disable_mesh()
+            .x_labels(5)
+            .y_labels(5)
+            .x_label_formatter(&|v| format!("{v:.1}"))
+            .y_label_formatter(&|v| format!("{v:.1}"))
+            .draw()
+            .map_err(|e| plot_err(path, e))?;
+        for line in &contours {
+            chart.draw_series(LineSeries::new(line.iter().copied(), contour_style)).map_err(|e| plot_err(path, e))?;
         }
-    }
-    for run in runs {
         let color = run.method.color();
-        let width = if matches!(run.method, Method::Lbfgs | Method::Newton) { 2 } else { 1 };
-        let parts = clipped_path(run, p.window);
-        for (k, part) in parts.into_iter().enumerate() {
-            let series =
-                chart.draw_series(LineSeries::new(part, color.stroke_width(width))).map_err(|e| plot_err(path, e))?;
-            if k == 0 {
-                series
-                    .label(run.method.name())
-                    .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(2)));
-            }
+        for part in clipped_path(run, p.window) {
+            chart.draw_series(LineSeries::new(part, color.stroke_width(2))).map_err(|e| plot_err(path, e))?;
         }
+        let marks = [(p.x0[0], p.x0[1]), (p.x_star[0], p.x_star[1])];
+        chart.draw_series(marks.iter().map(|&m| Circle::new(m, 4, BLACK.filled()))).map_err(|e| plot_err(path, e))?;
     }
-    let marks = [(p.x0[0], p.x0[1]), (p.x_star[0], p.x_star[1])];
-    chart.draw_series(marks.iter().map(|&m| Circle::new(m, 4, BLACK.filled()))).map_err(|e| plot_err(path, e))?;
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::UpperRight)
-        .background_style(WHITE.mix(0.85))
-        .border_style(BLACK)
-        .draw()
-        .map_err(|e| plot_err(path, e))?;
     root.present().map_err(|e| plot_err(path, e))?;
     Ok(())
 }
@@ -383,11 +415,15 @@ fn plot_trajectories(
 /// Displayed losses are floored here (Newton and L-BFGS reach 0 or rounding noise).
 const FLOOR: f64 = 1e-16;
 
+/// `f − f*` of every method against the step, log-log, with the legend
+/// beside the plot (outside the data) and, when a method reached 1e-6 but
+/// ends above it, a note under the legend saying why.
 fn plot_losses(p: &Problem, runs: &[Run], path: &Path) -> Result<(), Box<dyn Error>> {
     let top = runs.iter().flat_map(|r| r.loss.iter().copied()).filter(|l| l.is_finite()).fold(FLOOR, f64::max);
-    let root = SVGBackend::new(path, (860, 560)).into_drawing_area();
+    let root = SVGBackend::new(path, (1000, 580)).into_drawing_area();
     root.fill(&WHITE).map_err(|e| plot_err(path, e))?;
-    let mut chart = ChartBuilder::on(&root)
+    let (plot_area, legend_area) = root.split_horizontally(820);
+    let mut chart = ChartBuilder::on(&plot_area)
         .caption(format!("{}: f − f* per step (floored at 1e-16)", p.title), ("sans-serif", 20))
         .margin(12)
         .x_label_area_size(40)
@@ -408,22 +444,44 @@ fn plot_losses(p: &Problem, runs: &[Run], path: &Path) -> Result<(), Box<dyn Err
         let pts: Vec<(f64, f64)> =
             plot_indices(run.loss.len()).into_iter().map(|i| (i as f64 + 1.0, run.loss[i].max(FLOOR))).collect();
         let width = if matches!(run.method, Method::Lbfgs | Method::Newton) { 2 } else { 1 };
-        chart
-            .draw_series(LineSeries::new(pts, color.stroke_width(width)))
-            .map_err(|e| plot_err(path, e))?
-            .label(run.method.name())
-            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(2)));
+        chart.draw_series(LineSeries::new(pts, color.stroke_width(width))).map_err(|e| plot_err(path, e))?;
     }
     chart
         .draw_series(std::iter::once(PathElement::new(vec![(1.0, TOL), ((p.budget + 1) as f64, TOL)], BLACK.mix(0.4))))
         .map_err(|e| plot_err(path, e))?;
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::LowerLeft)
-        .background_style(WHITE.mix(0.85))
-        .border_style(BLACK)
-        .draw()
+    for (k, run) in runs.iter().enumerate() {
+        let y = 60 + 26 * k as i32;
+        let width = if matches!(run.method, Method::Lbfgs | Method::Newton) { 3 } else { 2 };
+        legend_area
+            .draw(&PathElement::new(vec![(10, y), (38, y)], run.method.color().stroke_width(width)))
+            .map_err(|e| plot_err(path, e))?;
+        legend_area
+            .draw(&Text::new(run.method.name(), (46, y - 8), ("sans-serif", 15)))
+            .map_err(|e| plot_err(path, e))?;
+    }
+    let tol_y = 60 + 26 * runs.len() as i32;
+    legend_area
+        .draw(&PathElement::new(vec![(10, tol_y), (38, tol_y)], BLACK.mix(0.4)))
         .map_err(|e| plot_err(path, e))?;
+    legend_area.draw(&Text::new("1e-6", (46, tol_y - 8), ("sans-serif", 15))).map_err(|e| plot_err(path, e))?;
+    // Why a method that reached 1e-6 ends above it.
+    let cycling: Vec<&str> = runs.iter().filter(|r| r.cycles()).map(|r| r.method.name()).collect();
+    if !cycling.is_empty() {
+        let note = [
+            format!("{}:", cycling.join(" and ")),
+            "below 1e-6, then".to_string(),
+            "a limit cycle: with a".to_string(),
+            "constant rate the step".to_string(),
+            "stays about the rate's".to_string(),
+            "size, so f − f* bounces;".to_string(),
+            "a decaying schedule".to_string(),
+            "converges.".to_string(),
+        ];
+        for (k, line) in note.iter().enumerate() {
+            let y = tol_y + 40 + 18 * k as i32;
+            legend_area.draw(&Text::new(line.as_str(), (10, y), ("sans-serif", 13))).map_err(|e| plot_err(path, e))?;
+        }
+    }
     root.present().map_err(|e| plot_err(path, e))?;
     Ok(())
 }
@@ -431,8 +489,8 @@ fn plot_losses(p: &Problem, runs: &[Run], path: &Path) -> Result<(), Box<dyn Err
 fn print_table(p: &Problem, runs: &[Run]) {
     println!("\n{} (first-order budget: {} steps)", p.title, p.budget);
     println!(
-        "{:<10} {:>9} {:>14} {:>16} {:>12} {:>10}",
-        "method", "lr", "steps to 1e-6", "∇f evals to 1e-6", "final f−f*", "wall ms"
+        "{:<10} {:>9} {:>14} {:>16} {:>12} {:>21} {:>10}",
+        "method", "lr", "steps to 1e-6", "∇f evals to 1e-6", "final f−f*", "last 10 %: min … max", "wall ms"
     );
     for r in runs {
         let lr = r.lr.map_or("—".to_string(), |l| format!("{l:.3e}"));
@@ -441,14 +499,25 @@ fn print_table(p: &Problem, runs: &[Run]) {
             None => ("—".to_string(), "—".to_string()),
         };
         let last = *r.loss.last().expect("at least x0");
+        let (lo, hi) = r.tail_range();
         println!(
-            "{:<10} {:>9} {:>14} {:>16} {:>12.2e} {:>10.2}",
+            "{:<10} {:>9} {:>14} {:>16} {:>12.2e} {:>21} {:>10.2}",
             r.method.name(),
             lr,
             steps,
             evals,
             last,
+            format!("{lo:.1e} … {hi:.1e}"),
             r.seconds * 1e3
+        );
+    }
+    for r in runs.iter().filter(|r| r.cycles()) {
+        let (lo, hi) = r.tail_range();
+        println!(
+            "  {} reached 1e-6 at step {} and left it again: with a constant rate its step stays about the rate's \
+             size, a limit cycle between {lo:.1e} and {hi:.1e}; a decaying schedule makes it converge",
+            r.method.name(),
+            r.hit().unwrap_or(0),
         );
     }
 }

@@ -15,7 +15,7 @@ use plotters::prelude::*;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use wengert::nn::data::{load_bundled, train_test_split_stratified, Dataset, Standardizer};
-use wengert::nn::train::{predict, TrainConfig, Trainer};
+use wengert::nn::train::{predict_chunked, TrainConfig, Trainer};
 use wengert::nn::{LossKind, NnError, TwoLayerNet};
 use wengert::ops::Matrix;
 use wengert::optim::{Adam, WarmupCosine};
@@ -77,7 +77,7 @@ fn main() -> Result<(), NnError> {
         &points,
         |grid| {
             let g = Matrix::from_fn(grid.len(), 2, |i, j| if j == 0 { grid[i].0 } else { grid[i].1 });
-            let logits = predict::<f64, _>(&net, &g, 4096);
+            let logits = predict_chunked::<f64, _>(&net, &g, 4096);
             logits.iter().map(|&z| LossKind::BinaryLogistic.predict_class(&[z]).unwrap_or(0)).collect()
         },
         100,

@@ -53,7 +53,15 @@ fn a_small_run_trains_and_writes_a_loadable_checkpoint_and_a_plot() {
         .and_then(|a| a.trim_end_matches('%').parse().ok())
         .unwrap_or_else(|| panic!("no final accuracy in\n{text}"));
     assert!(acc >= 90.0, "iris accuracy {acc}");
-    assert!(text.ends_with("wrote out/iris_mlp.safetensors and out/iris_mlp_loss.svg\n"), "{text}");
+    assert!(
+        text.ends_with("wrote out/iris_mlp.safetensors, out/iris_mlp_metrics.csv and out/iris_mlp_loss.svg\n"),
+        "{text}"
+    );
+    let metrics = std::fs::read_to_string(dir.join("out/iris_mlp_metrics.csv")).unwrap();
+    assert_eq!(metrics.lines().count(), 31, "a header and a line per epoch");
+    assert!(
+        metrics.starts_with("epoch,step,train_loss,train_accuracy,test_loss,test_accuracy,learning_rate,seconds\n1,8,")
+    );
 
     let svg = std::fs::read_to_string(dir.join("out/iris_mlp_loss.svg")).unwrap();
     assert!(svg.starts_with("<svg") && svg.contains("polyline"), "an SVG with lines");
@@ -185,4 +193,276 @@ fn help_and_version_print_to_stdout_and_succeed() {
     assert!(out.status.success());
     assert_eq!(stdout(&out), format!("wengert {}\n", env!("CARGO_PKG_VERSION")));
     std::fs::remove_dir_all(&dir).ok();
+}
+
+/// The metrics log without its last column (the wall time).
+fn metrics_without_time(path: &Path) -> String {
+    let text = std::fs::read_to_string(path).unwrap();
+    text.lines().map(|l| l.rsplit_once(',').unwrap().0.to_string() + "\n").collect()
+}
+
+/// The parameter tensors of a checkpoint, read as the library reads them.
+fn params_of(path: &Path) -> Vec<u32> {
+    checkpoint::load::<f32>(path).unwrap().to_flat().iter().map(|x| x.to_bits()).collect()
+}
+
+#[test]
+fn a_run_stopped_and_resumed_equals_the_run_that_never_stopped() {
+    let dir = scratch("resume");
+    let flags = ["--dataset", "wine", "--epochs", "8", "--threads", "1", "--clip", "3"];
+    let whole = wengert(&dir, &[&flags[..], &["--out", "whole"]].concat());
+    assert!(whole.status.success(), "{}", stderr(&whole));
+
+    let first = wengert(&dir, &[&flags[..], &["--out", "parts", "--stop-after", "4"]].concat());
+    assert!(first.status.success(), "{}", stderr(&first));
+    let text = stdout(&first);
+    assert_eq!(text.lines().filter(|l| l.starts_with("epoch ")).count(), 4, "{text}");
+    assert!(
+        text.ends_with("stopped after epoch 4 of 8; `wengert --resume parts/wine_mlp.safetensors` continues the run\n"),
+        "{text}"
+    );
+    let second = wengert(&dir, &["--resume", "parts/wine_mlp.safetensors", "--threads", "1"]);
+    assert!(second.status.success(), "{}", stderr(&second));
+    let text = stdout(&second);
+    assert!(
+        text.contains("\nresuming parts/wine_mlp.safetensors: 4 epochs of 8 done (36 steps)\nepoch   5/8 "),
+        "{text}"
+    );
+    assert!(text.contains("clip 3"), "the settings come from the checkpoint: {text}");
+    assert!(
+        text.ends_with("wrote parts/wine_mlp.safetensors, parts/wine_mlp_metrics.csv and parts/wine_mlp_loss.svg\n")
+    );
+
+    // The same epochs lines, metrics log and parameters, bit for bit.
+    let epoch_lines = |o: &Output| -> Vec<String> {
+        stdout(o)
+            .lines()
+            .filter(|l| l.starts_with("epoch "))
+            .map(|l| l.rsplit_once("  ").unwrap().0.to_string())
+            .collect()
+    };
+    let mut parts = epoch_lines(&first);
+    parts.extend(epoch_lines(&second));
+    assert_eq!(epoch_lines(&whole), parts);
+    assert_eq!(
+        metrics_without_time(&dir.join("whole/wine_mlp_metrics.csv")),
+        metrics_without_time(&dir.join("parts/wine_mlp_metrics.csv"))
+    );
+    assert_eq!(params_of(&dir.join("whole/wine_mlp.safetensors")), params_of(&dir.join("parts/wine_mlp.safetensors")));
+    // … and every other part of the checkpoint but the wall times.
+    let load = |p: &str| wengert::nn::checkpoint::Checkpoint::<f32>::load(dir.join(p)).unwrap();
+    let (a, b) = (load("whole/wine_mlp.safetensors"), load("parts/wine_mlp.safetensors"));
+    assert_eq!((&a.optimizer, &a.data, &a.model, &a.extra), (&b.optimizer, &b.data, &b.model, &b.extra));
+    let (ra, rb) = (a.run.unwrap(), b.run.unwrap());
+    assert_eq!(ra.history.step_losses, rb.history.step_losses);
+    let untimed = |r: &wengert::nn::train::EpochRecord| wengert::nn::train::EpochRecord { seconds: 0.0, ..r.clone() };
+    assert!(ra.history.epochs.iter().zip(&rb.history.epochs).all(|(x, y)| untimed(x) == untimed(y)));
+
+    // A finished run has nothing left; a longer one does; other settings are refused.
+    let done = wengert(&dir, &["--resume", "parts/wine_mlp.safetensors"]);
+    assert_eq!(done.status.code(), Some(1));
+    assert_eq!(
+        stderr(&done),
+        "error: parts/wine_mlp.safetensors: the run has done 8 epochs of 8; give --epochs a larger number to train \
+         longer\n"
+    );
+    let longer = wengert(&dir, &["--resume", "parts/wine_mlp.safetensors", "--epochs", "9", "--quiet"]);
+    assert!(longer.status.success(), "{}", stderr(&longer));
+    assert_eq!(stdout(&longer), "", "--quiet prints nothing");
+    assert_eq!(std::fs::read_to_string(dir.join("parts/wine_mlp_metrics.csv")).unwrap().lines().count(), 10);
+    let refused = wengert(&dir, &["--resume", "parts/wine_mlp.safetensors", "--lr", "0.1"]);
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(stderr(&refused).starts_with("error: the argument '--resume <FILE>' cannot be used with '--lr <LR>'"));
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn log_every_thins_the_epoch_lines() {
+    let dir = scratch("log-every");
+    let out = wengert(&dir, &["--dataset", "iris", "--epochs", "10", "--log-every", "4", "--threads", "1"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let epochs: Vec<String> = stdout(&out)
+        .lines()
+        .filter(|l| l.starts_with("epoch "))
+        .map(|l| l.split_whitespace().nth(1).unwrap().to_string())
+        .collect();
+    assert_eq!(epochs, ["1/10", "4/10", "8/10", "10/10"]);
+    assert_eq!(std::fs::read_to_string(dir.join("out/iris_mlp_metrics.csv")).unwrap().lines().count(), 11);
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn predict_and_eval_use_the_saved_scaling_and_classes_on_csv_files() {
+    let dir = scratch("predict");
+    let iris = wengert::nn::data::data_dir().join("iris.csv");
+    let out = wengert(&dir, &["--dataset", "iris", "--epochs", "40", "--threads", "1"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+
+    // eval on the whole labelled file.
+    let ev = wengert(&dir, &["eval", "--checkpoint", "out/iris_mlp.safetensors", "--input", iris.to_str().unwrap()]);
+    assert!(ev.status.success(), "{}", stderr(&ev));
+    let text = stdout(&ev);
+    assert!(text.starts_with("model mlp hidden=16 (f32) from out/iris_mlp.safetensors, on 150 examples of "), "{text}");
+    assert!(text.contains("\naccuracy ") && text.contains("%, loss "), "{text}");
+    assert!(
+        text.contains("(150 examples)\nconfusion matrix (rows: true class, columns: predicted):\ntrue\\p |"),
+        "{text}"
+    );
+
+    // predict on the same rows without their labels, to a file.
+    let raw = std::fs::read_to_string(&iris).unwrap();
+    let unlabelled: String = raw.lines().map(|l| l.rsplit_once(',').unwrap().0.to_string() + "\n").collect();
+    std::fs::write(dir.join("new.csv"), unlabelled).unwrap();
+    let pr = wengert(
+        &dir,
+        &["predict", "--checkpoint", "out/iris_mlp.safetensors", "--input", "new.csv", "--output", "pred.csv"],
+    );
+    assert!(pr.status.success(), "{}", stderr(&pr));
+    assert_eq!(stdout(&pr), "");
+    let pred = std::fs::read_to_string(dir.join("pred.csv")).unwrap();
+    let mut lines = pred.lines();
+    assert_eq!(lines.next(), Some("row,class,p_0,p_1,p_2"));
+    let mut right = 0;
+    for (line, truth) in lines.zip(raw.lines().skip(1)) {
+        let cells: Vec<&str> = line.split(',').collect();
+        let p: Vec<f64> = cells[2..].iter().map(|v| v.parse().unwrap()).collect();
+        assert!((p.iter().sum::<f64>() - 1.0).abs() < 1e-9, "{line}");
+        let best = (0..3).max_by(|&a, &b| p[a].total_cmp(&p[b])).unwrap();
+        assert_eq!(cells[1], best.to_string(), "the class is the most probable one: {line}");
+        right += usize::from(truth.ends_with(&format!(",{}", cells[1])));
+    }
+    // The predictions agree with eval's accuracy.
+    let acc: f64 = text.split("accuracy ").nth(1).unwrap().split('%').next().unwrap().parse().unwrap();
+    assert!((100.0 * right as f64 / 150.0 - acc).abs() < 0.01, "{right} right vs {acc}%");
+
+    // Wrong columns, no labels, a missing checkpoint: one clear line each.
+    std::fs::write(dir.join("swapped.csv"), "sepal_width_cm,sepal_length_cm,petal_length_cm,petal_width_cm\n1,2,3,4\n")
+        .unwrap();
+    let bad = wengert(&dir, &["predict", "--checkpoint", "out/iris_mlp.safetensors", "--input", "swapped.csv"]);
+    assert_eq!(bad.status.code(), Some(1));
+    assert!(
+        stderr(&bad).starts_with(
+            "error: swapped.csv: the header is not the model's features (column 1 is `sepal_width_cm` where the model \
+             has `sepal_length_cm`)"
+        ),
+        "{}",
+        stderr(&bad)
+    );
+    let unlabelled = wengert(&dir, &["eval", "--checkpoint", "out/iris_mlp.safetensors", "--input", "new.csv"]);
+    assert_eq!(unlabelled.status.code(), Some(1));
+    assert!(stderr(&unlabelled).contains("new.csv has no labels to evaluate against"), "{}", stderr(&unlabelled));
+    let missing = wengert(&dir, &["eval", "--checkpoint", "nope.safetensors", "--input", "new.csv"]);
+    assert_eq!(missing.status.code(), Some(1));
+    assert!(stderr(&missing).starts_with("error: checkpoint nope.safetensors: "), "{}", stderr(&missing));
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+/// An IDX file of `dims` (unsigned bytes) holding `payload`.
+fn idx(dims: &[u32], payload: &[u8]) -> Vec<u8> {
+    let mut b = vec![0, 0, 8, dims.len() as u8];
+    for d in dims {
+        b.extend_from_slice(&d.to_be_bytes());
+    }
+    b.extend_from_slice(payload);
+    b
+}
+
+#[test]
+fn predict_and_eval_read_idx_image_files_and_folders() {
+    // A tiny MNIST look-alike: 3×3 images, the label is the row that is lit.
+    let dir = scratch("idx");
+    let data = dir.join("tiny");
+    std::fs::create_dir_all(&data).unwrap();
+    let images = |n: usize| -> (Vec<u8>, Vec<u8>) {
+        let labels: Vec<u8> = (0..n).map(|i| (i % 3) as u8).collect();
+        let pixels =
+            labels.iter().flat_map(|&l| (0..9).map(move |p| if p / 3 == l as usize { 200 } else { 10 })).collect();
+        (pixels, labels)
+    };
+    for (n, img, lab) in [
+        (60, "train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz"),
+        (12, "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"),
+    ] {
+        let (pixels, labels) = images(n);
+        std::fs::write(data.join(img), idx(&[n as u32, 3, 3], &pixels)).unwrap();
+        std::fs::write(data.join(lab), idx(&[n as u32], &labels)).unwrap();
+    }
+    let out = wengert(
+        &dir,
+        &[
+            "--dataset",
+            "tiny",
+            "--epochs",
+            "20",
+            "--hidden",
+            "8",
+            "--batch-size",
+            "10",
+            "--lr",
+            "0.05",
+            "--threads",
+            "1",
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains("final test accuracy 100.00%"), "{}", stdout(&out));
+
+    let ev = wengert(&dir, &["eval", "--checkpoint", "out/tiny_mlp.safetensors", "--input", "tiny"]);
+    assert!(ev.status.success(), "{}", stderr(&ev));
+    assert!(stdout(&ev).contains("on 12 examples of tiny\naccuracy 100.00%"), "{}", stdout(&ev));
+    let files = [
+        "eval",
+        "--checkpoint",
+        "out/tiny_mlp.safetensors",
+        "--input",
+        "tiny/t10k-images-idx3-ubyte.gz",
+        "--labels",
+        "tiny/t10k-labels-idx1-ubyte.gz",
+    ];
+    let ev2 = wengert(&dir, &files);
+    assert!(ev2.status.success(), "{}", stderr(&ev2));
+    assert_eq!(stdout(&ev).lines().nth(1), stdout(&ev2).lines().nth(1), "the same numbers");
+
+    let pr = wengert(
+        &dir,
+        &["predict", "--checkpoint", "out/tiny_mlp.safetensors", "--input", "tiny/t10k-images-idx3-ubyte.gz"],
+    );
+    assert!(pr.status.success(), "{}", stderr(&pr));
+    let classes: Vec<String> = stdout(&pr).lines().skip(1).map(|l| l.split(',').nth(1).unwrap().to_string()).collect();
+    assert_eq!(classes, (0..12).map(|i| (i % 3).to_string()).collect::<Vec<_>>());
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn labels_that_are_not_class_indices_are_kept_through_train_eval_and_predict() {
+    // Labels 3, 7 and 100000 are three classes (not 100001): the log lists
+    // them, and eval and predict speak of them by label.
+    let dir = scratch("codes");
+    let mut text = String::from("a,b,code\n");
+    for i in 0..60 {
+        let c = i % 3;
+        text += &format!(
+            "{},{},{}\n",
+            c as f64 * 2.0 + (i % 7) as f64 * 0.1,
+            c as f64 - (i % 5) as f64 * 0.1,
+            [3, 7, 100000][c]
+        );
+    }
+    std::fs::write(dir.join("codes.csv"), text).unwrap();
+    let out = wengert(&dir, &["--dataset", "codes.csv", "--epochs", "40", "--threads", "1"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains("3 classes (labels 3, 7, 100000)"), "{}", stdout(&out));
+    let ckpt = "out/codes_mlp.safetensors";
+    let out = wengert(&dir, &["eval", "--checkpoint", ckpt, "--input", "codes.csv"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(text.contains("true\\p |      3      7 100000\n"), "{text}");
+    assert!(text.contains("100000 |"), "{text}");
+    let out = wengert(&dir, &["predict", "--checkpoint", ckpt, "--input", "codes.csv"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(text.starts_with("row,class,p_3,p_7,p_100000\n"), "{text}");
+    let classes: Vec<&str> = text.lines().skip(1).filter_map(|l| l.split(',').nth(1)).collect();
+    assert_eq!(classes.len(), 60);
+    assert!(classes.iter().all(|c| ["3", "7", "100000"].contains(c)), "{classes:?}");
 }

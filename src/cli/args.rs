@@ -76,16 +76,43 @@ impl RuntimeArgs {
     }
 }
 
+/// Writes `text` to stdout; a reader that went away (`wengert … | head`) is
+/// not an error, any other failure is.
+pub fn print_stdout(text: &str) -> Result<(), wengert_nn::NnError> {
+    use std::io::Write;
+    match std::io::stdout().lock().write_all(text.as_bytes()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            Err(wengert_nn::NnError::Output { path: "<stdout>".into(), message: e.to_string() })
+        }
+        _ => Ok(()),
+    }
+}
+
 /// clap's error message, shortened but with its hints: the `error:` line
-/// (ending in "(see --help)"), then any `[possible values: …]` and `tip: …`
-/// lines, without the usage block and blank lines.
+/// (ending in "(see --help)"; a line that ends in `:` takes the list after
+/// it, as in "required arguments were not provided: --checkpoint <FILE>"),
+/// then any `[possible values: …]` and `tip: …` lines, without the usage block
+/// and blank lines.
 pub fn short_error(err: &clap::Error) -> String {
     let text = err.to_string();
     let mut lines = text
         .lines()
         .take_while(|l| !l.starts_with("Usage:") && !l.starts_with("For more information"))
-        .filter(|l| !l.trim().is_empty());
-    let mut out = format!("{} (see --help)", lines.next().unwrap_or("error: invalid arguments"));
+        .filter(|l| !l.trim().is_empty())
+        .peekable();
+    let mut first = lines.next().unwrap_or("error: invalid arguments").trim_end().to_string();
+    if first.ends_with(':') {
+        let mut items = Vec::new();
+        let is_item = |l: &&str| {
+            let t = l.trim_start();
+            l.starts_with(' ') && !t.starts_with('[') && !t.starts_with("tip:")
+        };
+        while let Some(item) = lines.next_if(is_item) {
+            items.push(item.trim());
+        }
+        first = format!("{first} {}", items.join(", "));
+    }
+    let mut out = format!("{first} (see --help)");
     for line in lines {
         out.push('\n');
         out.push_str(line.trim_end());

@@ -9,9 +9,13 @@
 //! | `args.rs` | value parsers and flag groups shared by the commands; the short form of clap's errors |
 //! | `choices.rs` | `--model`, `--optimizer`, `--schedule`, `--precision`: each name, its help, what it builds |
 //! | `defaults.rs` | the per-dataset defaults (one table), the rules on top, their `--help` text |
-//! | `train.rs` | the training command |
-//! | `output.rs` | the output files and the console log, with their flags |
+//! | `train.rs` | the training command (fresh, or `--resume`d from a checkpoint) |
+//! | `run.rs` | a training run's resolved settings, and how its checkpoint keeps them |
+//! | `output.rs` | the output files (checkpoint, metrics log, loss curve) and the console log, with their flags |
 //! | `plot.rs` | the loss curve as SVG |
+//! | `predict.rs` | the `predict` command: predictions for new examples, as CSV |
+//! | `eval.rs` | the `eval` command: loss, accuracy, confusion matrix on a labelled file |
+//! | `inputs.rs` | what `predict` and `eval` share: a checkpoint's model, input files in its columns |
 //!
 //! Exit status: 0 on success (and for `--help`, `--version`), 2 for a flag
 //! clap rejects, 1 for an error while running; errors go to stderr as
@@ -19,7 +23,7 @@
 //!
 //! # Adding a command
 //!
-//! A command (say `predict`) is one new file, `src/cli/predict.rs`, holding
+//! A command (as `predict` is) is one new file, `src/cli/predict.rs`, holding
 //! `#[derive(clap::Args)] pub struct PredictArgs` (each flag's doc comment is
 //! its help) and `pub fn run(args: &PredictArgs) -> Result<(), NnError>`. Here
 //! it needs `mod predict;`, a variant `Predict(predict::PredictArgs)` of
@@ -37,8 +41,12 @@ use wengert_nn::NnError;
 mod args;
 mod choices;
 mod defaults;
+mod eval;
+mod inputs;
 mod output;
 mod plot;
+mod predict;
+mod run;
 mod train;
 
 use train::TrainArgs;
@@ -48,8 +56,8 @@ use train::TrainArgs;
 #[command(
     name = "wengert",
     version,
-    about = "Trains a model and writes its loss curve (SVG) and checkpoint (safetensors). \
-             With no command, runs `train`.",
+    about = "Trains a model and writes its checkpoint (safetensors), metrics log (CSV) and loss curve (SVG); \
+             predicts and evaluates with a checkpoint. With no command, runs `train`.",
     long_about = None,
     max_term_width = 100,
     allow_negative_numbers = true,
@@ -69,6 +77,12 @@ pub enum Command {
     /// Trains a model (what `wengert` does with no command).
     #[command(allow_negative_numbers = true)]
     Train(TrainArgs),
+    /// Predicts with a trained model: the class and every class's probability
+    /// (or the value) of each example, as CSV.
+    Predict(predict::PredictArgs),
+    /// Evaluates a trained model on a labelled file: loss, accuracy and
+    /// confusion matrix (or mean squared error).
+    Eval(eval::EvalArgs),
 }
 
 /// Parses the command line, runs the command, and turns the outcome into
@@ -96,6 +110,8 @@ fn dispatch(cli: Cli) -> Result<(), NnError> {
     match cli.command {
         None => train::run(&cli.train),
         Some(Command::Train(args)) => train::run(&args),
+        Some(Command::Predict(args)) => predict::run(&args),
+        Some(Command::Eval(args)) => eval::run(&args),
     }
 }
 
@@ -106,6 +122,7 @@ impl Cli {
         match &self.command {
             Some(Command::Train(args)) => args,
             None => &self.train,
+            Some(other) => panic!("not a training command: {other:?}"),
         }
     }
 }
@@ -133,7 +150,11 @@ mod tests {
         assert_eq!(args.hyper.model, None, "left to the dataset's defaults");
         assert_eq!((args.seed, args.precision, args.runtime.threads), (42, Precision::F32, 2));
         assert_eq!((args.clip, args.test_fraction), (None, 0.2));
-        assert_eq!((args.output.out.clone(), args.output.no_progress), (PathBuf::from("out"), false));
+        assert_eq!((args.output.out.clone(), args.output.no_progress), (None, false));
+        assert_eq!(
+            (args.output.quiet, args.output.log_every, args.resume.clone(), args.stop_after),
+            (false, 1, None, None)
+        );
     }
 
     #[test]
@@ -170,6 +191,11 @@ mod tests {
             "--test-fraction",
             "0.3",
             "--no-progress",
+            "--quiet",
+            "--log-every",
+            "5",
+            "--stop-after",
+            "2",
         ];
         let top = parse(&flags).unwrap();
         let sub = parse(&[&["train"][..], &flags].concat()).unwrap();
@@ -189,7 +215,8 @@ mod tests {
             assert_eq!(h.weight_decay, Some(0.5));
             assert_eq!((a.seed, a.precision, a.runtime.threads), (17, Precision::F64, 1));
             assert_eq!((a.clip, a.test_fraction, a.output.no_progress), (Some(2.5), 0.3, true));
-            assert_eq!(a.output.out, PathBuf::from("/tmp/x"));
+            assert_eq!(a.output.out, Some(PathBuf::from("/tmp/x")));
+            assert_eq!((a.output.quiet, a.output.log_every, a.stop_after), (true, 5, Some(2)));
         }
     }
 
@@ -226,12 +253,43 @@ mod tests {
             (&["--dataset", "cifar"], "--dataset"),
             (&["--no-such-flag"], "--no-such-flag"),
             (&["--dataset", "iris", "train"], "train"),
+            (&["--log-every", "0"], "--log-every"),
+            (&["--stop-after", "0"], "--stop-after"),
+            (&["--resume", "x.safetensors", "--lr", "0.1"], "--lr"),
+            (&["--resume", "x.safetensors", "--dataset", "iris"], "--dataset"),
+            (&["train", "--resume", "x.safetensors", "--seed", "1"], "--seed"),
+            (&["predict", "--input", "x.csv"], "provided: --checkpoint <FILE> (see"),
+            (&["eval", "--checkpoint", "x.safetensors"], "provided: --input <CSV|IDX> (see"),
         ] {
             let err = parse(args).expect_err(&format!("{args:?} must be rejected"));
             let first = args::short_error(&err).lines().next().unwrap().to_string();
             assert!(first.starts_with("error: ") && first.contains(needle), "{args:?}: {first}");
             assert!(first.ends_with("(see --help)"), "{first}");
         }
+    }
+
+    #[test]
+    fn resume_takes_epochs_and_the_output_and_runtime_flags() {
+        let cli =
+            parse(&["--resume", "out/iris_mlp.safetensors", "--epochs", "12", "--out", "o", "--threads", "1"]).unwrap();
+        let a = cli.train_args();
+        assert_eq!(a.resume, Some(PathBuf::from("out/iris_mlp.safetensors")));
+        assert_eq!((a.hyper.epochs, a.output.out.clone(), a.runtime.threads), (Some(12), Some(PathBuf::from("o")), 1));
+    }
+
+    #[test]
+    fn predict_and_eval_take_a_checkpoint_and_an_input() {
+        let cli =
+            parse(&["predict", "--checkpoint", "c.safetensors", "--input", "x.csv", "--output", "p.csv"]).unwrap();
+        match cli.command {
+            Some(Command::Predict(p)) => {
+                assert_eq!(p.model_input.checkpoint, PathBuf::from("c.safetensors"));
+                assert_eq!((p.model_input.input, p.output), (PathBuf::from("x.csv"), Some(PathBuf::from("p.csv"))));
+            }
+            other => panic!("{other:?}"),
+        }
+        let cli = parse(&["eval", "--checkpoint", "c", "--input", "t10k.gz", "--labels", "l.gz"]).unwrap();
+        assert!(matches!(cli.command, Some(Command::Eval(e)) if e.model_input.labels == Some(PathBuf::from("l.gz"))));
     }
 
     #[test]
@@ -276,8 +334,15 @@ mod tests {
                 "--clip",
                 "--test-fraction",
                 "--no-progress",
+                "--quiet",
+                "--log-every",
+                "--resume",
+                "--stop-after",
             ] {
-                let line = help.lines().find(|l| l.trim_start().starts_with(flag)).unwrap_or_else(|| panic!("{flag}"));
+                let line = help
+                    .lines()
+                    .find(|l| l.trim_start().starts_with(flag) || l.contains(&format!(", {flag}")))
+                    .unwrap_or_else(|| panic!("{flag}"));
                 let after = help.split(line).nth(1).unwrap();
                 assert!(after.lines().nth(1).is_some_and(|l| !l.trim().is_empty()), "{flag} has a description");
             }
@@ -290,6 +355,11 @@ mod tests {
             assert!(help
                 .contains("Passes over the training set [default: 8 for mnist, 40 for digits, 60 for breast-cancer"));
         }
-        assert!(Cli::command().render_long_help().to_string().contains("train  Trains a model"));
+        let top = Cli::command().render_long_help().to_string();
+        for line in
+            ["train    Trains a model", "predict  Predicts with a trained model", "eval     Evaluates a trained model"]
+        {
+            assert!(top.contains(line), "{line} in\n{top}");
+        }
     }
 }

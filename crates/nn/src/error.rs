@@ -43,6 +43,23 @@ pub enum NnError {
         /// The non-finite loss.
         loss: f64,
     },
+    /// A parameter or its gradient became NaN or infinite during training
+    /// while the loss stayed finite (checked at the end of every epoch).
+    NonFinite {
+        /// The parameter's name.
+        name: String,
+        /// Whether it was the gradient (of the epoch's last step) rather than
+        /// the parameter itself.
+        gradient: bool,
+        /// The first offending entry, `(row, column)`.
+        at: (usize, usize),
+        /// Its value.
+        value: f64,
+        /// 1-based epoch.
+        epoch: usize,
+        /// 0-based global optimizer step of the epoch's last step.
+        step: u64,
+    },
     /// Writing an output file (a plot, a folder) failed.
     Output {
         /// The file or folder.
@@ -71,6 +88,14 @@ impl fmt::Display for NnError {
                 "training diverged: the loss is {loss} at epoch {epoch}, step {step} \
                  (try a smaller --lr or --clip)"
             ),
+            NnError::NonFinite { name, gradient, at: (i, j), value, epoch, step } => {
+                let what = if *gradient { "the gradient of parameter" } else { "parameter" };
+                write!(
+                    f,
+                    "training went non-finite although the loss did not: {what} `{name}` is {value} at ({i}, {j}) \
+                     after epoch {epoch} (step {step})"
+                )
+            }
             NnError::Output { path, message } => write!(f, "{}: {message}", path.display()),
         }
     }

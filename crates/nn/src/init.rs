@@ -7,7 +7,8 @@
 //! fan_out)`, which balances the forward and the backward pass. Every draw comes
 //! from a caller-supplied RNG, so a seed fixes the whole model.
 
-use rand::Rng;
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
 use rand_distr::{Distribution, Normal, Uniform};
 use wengert_ops::{Matrix, Scalar};
 
@@ -52,6 +53,19 @@ impl Init {
             Init::XavierUniform => uniform(fan_in, fan_out, (6.0 / (fi + fo)).sqrt(), rng),
             Init::Normal(std) => normal(fan_in, fan_out, std.abs(), rng),
         }
+    }
+
+    /// [`matrix`](Self::matrix) drawn from `StdRng::seed_from_u64(seed)`: the
+    /// same matrix for the same seed, and no RNG (nor `rand` version) to match.
+    ///
+    /// ```
+    /// use wengert_nn::Init;
+    /// let a = Init::XavierUniform.matrix_seeded::<f32>(3, 2, 7);
+    /// assert_eq!(a, Init::XavierUniform.matrix_seeded::<f32>(3, 2, 7));
+    /// assert_ne!(a, Init::XavierUniform.matrix_seeded::<f32>(3, 2, 8));
+    /// ```
+    pub fn matrix_seeded<T: Scalar>(self, fan_in: usize, fan_out: usize, seed: u64) -> Matrix<T> {
+        self.matrix(fan_in, fan_out, &mut StdRng::seed_from_u64(seed))
     }
 }
 

@@ -6,7 +6,8 @@
 //! names. Keeping the numbers in one [`Params`] is what lets a single optimizer
 //! and a single checkpoint file serve every model.
 
-use rand::Rng;
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
 use wengert_ops::Scalar;
 use wengert_optim::Params;
 use wengert_tape::MatVar;
@@ -56,6 +57,11 @@ impl Linear {
         self
     }
 
+    /// The layer's name (`fc1` for parameters `fc1.weight` and `fc1.bias`).
+    pub fn name(&self) -> &str {
+        self.weight.strip_suffix(".weight").unwrap_or(&self.weight)
+    }
+
     /// Name of the weight parameter.
     pub fn weight_name(&self) -> &str {
         &self.weight
@@ -83,6 +89,20 @@ impl Linear {
         if let Some(b) = &self.bias {
             params.insert(b.clone(), Init::Zeros.matrix(1, self.out_features, rng));
         }
+    }
+
+    /// [`init`](Self::init) with the weight drawn from
+    /// `StdRng::seed_from_u64(seed)`: no RNG to pass.
+    ///
+    /// ```
+    /// use wengert_nn::{Init, Linear};
+    /// use wengert_optim::Params;
+    /// let mut params = Params::<f64>::new();
+    /// Linear::new("fc1", 3, 2).init_seeded(&mut params, Init::HeNormal, 42);
+    /// assert_eq!(params.names().collect::<Vec<_>>(), ["fc1.weight", "fc1.bias"]);
+    /// ```
+    pub fn init_seeded<T: Scalar>(&self, params: &mut Params<T>, init: Init, seed: u64) {
+        self.init(params, init, &mut StdRng::seed_from_u64(seed));
     }
 
     /// `x·W + b` for a batch `x` of `n × in_features`.

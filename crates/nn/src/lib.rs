@@ -14,12 +14,17 @@
 //! | module | job |
 //! |---|---|
 //! | [`data`] | datasets, CSV/IDX loaders, standardization, splits, mini-batches, [`prepare`](data::prepare) |
-//! | [`model`] | the [`Model`] trait, [`ParamVars`], [`LossKind`], [`FnModel`] |
+//! | [`model`] | the [`Model`] trait, [`ParamVars`], [`LossKind`], [`Targets`], [`FnModel`] |
 //! | [`layers`], [`init`] | [`Linear`], [`Activation`], He/Xavier [`Init`] |
 //! | [`models`] | [`TwoLayerNet`], [`LogisticRegression`], [`LinearRegression`], [`MatrixFactorization`] |
 //! | [`spec`] | [`ModelSpec`]: a built-in model chosen by value, built for the data |
-//! | [`train`] | [`Trainer`](train::Trainer), evaluation, confusion matrix, early stopping |
-//! | [`checkpoint`] | safetensors save/load of a [`Params`](wengert_optim::Params) |
+//! | [`train`] | [`Trainer`](train::Trainer), evaluation, confusion matrix, early stopping, runs that stop and continue |
+//! | [`checkpoint`] | safetensors files: parameters, models in PyTorch's `nn.Linear` layout, whole training runs ([`Checkpoint`](checkpoint::Checkpoint)) |
+//!
+//! The crate's random numbers come from [`rand`] 0.9, re-exported here so a
+//! caller who passes an RNG (to [`Init::matrix`]) uses the same version; the
+//! seeded constructors ([`Init::matrix_seeded`], [`Linear::init_seeded`],
+//! the models' `seed` arguments) need no RNG at all.
 //!
 //! See `docs/nn.md` for a walk-through.
 #![warn(missing_docs)]
@@ -38,9 +43,13 @@ pub mod train;
 pub use error::NnError;
 pub use init::Init;
 pub use layers::{Activation, Linear};
-pub use model::{argmax, FnModel, LossKind, Model, ParamVars};
+pub use model::{argmax, FnModel, LossKind, Model, ParamVars, Targets};
 pub use models::{LinearRegression, LogisticRegression, MatrixFactorization, TwoLayerNet};
 pub use spec::ModelSpec;
+
+/// The `rand` this crate draws with (0.9): an RNG from here always fits
+/// [`Init::matrix`] and [`Linear::init`].
+pub use rand;
 
 /// The walk-through in `docs/nn.md`, compiled as doc tests so that its code
 /// stays correct.

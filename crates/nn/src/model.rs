@@ -9,7 +9,7 @@
 //! [`Params`], never the tape, so both work with any model.
 //!
 //! ```
-//! use wengert_nn::{FnModel, LossKind, Model, ParamVars};
+//! use wengert_nn::{FnModel, Model, LossKind, ParamVars, Targets};
 //! use wengert_ops::Matrix;
 //! use wengert_optim::Params;
 //! use wengert_tape::{Gradients, Tape};
@@ -26,7 +26,7 @@
 //! let y = tape.constant_matrix(&Matrix::from_rows(&[[1.0], [4.0]]));
 //! let out = model.forward(&p, x);
 //! assert_eq!(out.value().as_slice(), &[1.5, 4.5]);
-//! let loss = model.loss(&p, out, y, &[]);
+//! let loss = model.loss(&p, out, Targets::Values(y));
 //! let mut grads = Gradients::empty();
 //! tape.backward_into(loss, 1.0, &mut grads);
 //! let mut g = Params::new();
@@ -38,6 +38,8 @@
 use wengert_ops::{Matrix, Scalar};
 use wengert_optim::Params;
 use wengert_tape::{Gradients, MatVar, Tape, Var};
+
+use crate::layers::Linear;
 
 /// The parameters of a model recorded on a tape, looked up by name.
 ///
@@ -164,13 +166,36 @@ impl LossKind {
         }
     }
 
-    /// The mean loss of `outputs` against the batch: `labels` for softmax
-    /// cross-entropy, `targets` (an `n × 1` constant) otherwise.
-    pub fn loss<'t, T: Scalar>(self, outputs: MatVar<'t, T>, targets: MatVar<'t, T>, labels: &[usize]) -> Var<'t, T> {
-        match self {
-            LossKind::SoftmaxCrossEntropy { .. } => outputs.softmax_cross_entropy(labels),
-            LossKind::BinaryLogistic => outputs.bce_with_logits(targets),
-            LossKind::SquaredError => outputs.mse(targets),
+    /// The mean loss of `outputs` against `targets`: class labels for softmax
+    /// cross-entropy, target values (an `n × 1` constant) for squared error,
+    /// either for one logit (labels 0/1 become a constant on the outputs' tape).
+    ///
+    /// # Panics
+    /// If the targets are of a kind the loss cannot use (values for
+    /// softmax cross-entropy, labels for squared error), or their count is not
+    /// the number of output rows; the message says which.
+    pub fn loss<'t, T: Scalar>(self, outputs: MatVar<'t, T>, targets: Targets<'_, 't, T>) -> Var<'t, T> {
+        match (self, targets) {
+            (LossKind::SoftmaxCrossEntropy { .. }, Targets::Labels(labels)) => outputs.softmax_cross_entropy(labels),
+            (LossKind::BinaryLogistic, Targets::Values(y)) => outputs.bce_with_logits(y),
+            (LossKind::BinaryLogistic, Targets::Labels(labels)) => {
+                assert_eq!(
+                    labels.len(),
+                    outputs.rows(),
+                    "LossKind::loss: {} labels for {} output rows",
+                    labels.len(),
+                    outputs.rows()
+                );
+                let y = Matrix::from_fn(labels.len(), 1, |i, _| T::from_f64(labels[i] as f64));
+                outputs.bce_with_logits(outputs.tape().constant_matrix(&y))
+            }
+            (LossKind::SquaredError, Targets::Values(y)) => outputs.mse(y),
+            (LossKind::SoftmaxCrossEntropy { .. }, Targets::Values(_)) => {
+                panic!("LossKind::loss: softmax cross-entropy needs class labels (Targets::Labels), not target values")
+            }
+            (LossKind::SquaredError, Targets::Labels(_)) => {
+                panic!("LossKind::loss: squared error needs target values (Targets::Values), not class labels")
+            }
         }
     }
 
@@ -205,6 +230,32 @@ impl LossKind {
             }
         }
     }
+}
+
+/// What a batch's outputs are compared with: class labels or target values.
+///
+/// Softmax cross-entropy needs [`Labels`](Targets::Labels), squared error
+/// [`Values`](Targets::Values); one logit with binary cross-entropy takes
+/// either (labels 0 and 1). So a caller passes only what the loss reads:
+///
+/// ```
+/// use wengert_nn::{Model, ParamVars, Targets, TwoLayerNet};
+/// use wengert_ops::Matrix;
+/// use wengert_tape::Tape;
+///
+/// let net = TwoLayerNet::<f64>::new(4, 8, 3, 0);
+/// let tape = Tape::new();
+/// let p = ParamVars::track(&tape, net.params());
+/// let logits = net.forward(&p, tape.constant_matrix(&Matrix::zeros(2, 4)));
+/// let loss = net.loss(&p, logits, Targets::Labels(&[0, 2]));
+/// assert!((loss.primal() - 3f64.ln()).abs() < 1e-12, "zero inputs: uniform over 3 classes");
+/// ```
+#[derive(Clone, Copy, Debug)]
+pub enum Targets<'a, 't, T: Scalar> {
+    /// One class label per output row.
+    Labels(&'a [usize]),
+    /// The target values, an `n × 1` constant on the outputs' tape.
+    Values(MatVar<'t, T>),
 }
 
 /// Index of the largest element (the first one on ties).
@@ -250,15 +301,17 @@ pub trait Model<T: Scalar> {
         None
     }
 
-    /// The training loss: the loss kind's loss of `outputs` plus the penalty.
-    fn loss<'t>(
-        &self,
-        p: &ParamVars<'_, 't, T>,
-        outputs: MatVar<'t, T>,
-        targets: MatVar<'t, T>,
-        labels: &[usize],
-    ) -> Var<'t, T> {
-        let data = self.loss_kind().loss(outputs, targets, labels);
+    /// The [`Linear`] layers among the parameters, which checkpoints store in
+    /// PyTorch's `nn.Linear` layout (see [`checkpoint`](crate::checkpoint)).
+    /// None by default: every parameter is then stored as it is.
+    fn linear_layers(&self) -> Vec<&Linear> {
+        Vec::new()
+    }
+
+    /// The training loss: the loss kind on `outputs` against `targets`, plus
+    /// the penalty.
+    fn loss<'t>(&self, p: &ParamVars<'_, 't, T>, outputs: MatVar<'t, T>, targets: Targets<'_, 't, T>) -> Var<'t, T> {
+        let data = self.loss_kind().loss(outputs, targets);
         match self.penalty(p) {
             Some(pen) => data + pen,
             None => data,

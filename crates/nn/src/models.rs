@@ -103,6 +103,9 @@ impl<T: Scalar> Model<T> for TwoLayerNet<T> {
     fn input_features(&self) -> Option<usize> {
         Some(self.fc1.in_features())
     }
+    fn linear_layers(&self) -> Vec<&Linear> {
+        vec![&self.fc1, &self.fc2]
+    }
 }
 
 // ---------------------------------------------------------------------------
@@ -202,6 +205,9 @@ impl<T: Scalar> Model<T> for LogisticRegression<T> {
     fn input_features(&self) -> Option<usize> {
         Some(self.linear.in_features())
     }
+    fn linear_layers(&self) -> Vec<&Linear> {
+        vec![&self.linear]
+    }
     fn penalty<'t>(&self, p: &ParamVars<'_, 't, T>) -> Option<Var<'t, T>> {
         (self.l2 != 0.0).then(|| p.get(self.linear.weight_name()).l2_penalty() * self.l2)
     }
@@ -291,6 +297,9 @@ impl<T: Scalar> Model<T> for LinearRegression<T> {
     }
     fn input_features(&self) -> Option<usize> {
         Some(self.linear.in_features())
+    }
+    fn linear_layers(&self) -> Vec<&Linear> {
+        vec![&self.linear]
     }
     fn penalty<'t>(&self, p: &ParamVars<'_, 't, T>) -> Option<Var<'t, T>> {
         (self.l2 != 0.0).then(|| p.get(self.linear.weight_name()).l2_penalty() * self.l2)

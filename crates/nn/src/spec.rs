@@ -18,6 +18,21 @@
 //! assert!(ModelSpec::LogisticRegression { l2: 0.0 }.build::<f64>(4, None, 0).is_err());
 //! # Ok::<(), wengert_nn::NnError>(())
 //! ```
+//!
+//! A spec is written and read as text — `mlp hidden=16`, `logreg l2=0.001`,
+//! `linreg l2=0` — which is how a [`Checkpoint`](crate::checkpoint::Checkpoint)
+//! records the architecture it must be loaded back into:
+//!
+//! ```
+//! use wengert_nn::ModelSpec;
+//! let spec = ModelSpec::LogisticRegression { l2: 1e-3 };
+//! assert_eq!(spec.to_string(), "logreg l2=0.001");
+//! assert_eq!("logreg l2=0.001".parse::<ModelSpec>(), Ok(spec));
+//! assert!("cnn layers=3".parse::<ModelSpec>().unwrap_err().contains("unknown model `cnn`"));
+//! ```
+
+use std::fmt;
+use std::str::FromStr;
 
 use wengert_ops::Scalar;
 
@@ -75,6 +90,42 @@ impl ModelSpec {
             (ModelSpec::LinearRegression { .. }, Some(k)) => Err(NnError::config(format!(
                 "linear regression fits a real-valued target, not {k} classes (build it with `classes: None`)"
             ))),
+        }
+    }
+}
+
+impl fmt::Display for ModelSpec {
+    /// `mlp hidden=16`, `logreg l2=0.001`, `linreg l2=0` (numbers in the
+    /// shortest form that reads back to the same bits).
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ModelSpec::TwoLayerNet { hidden } => write!(f, "mlp hidden={hidden}"),
+            ModelSpec::LogisticRegression { l2 } => write!(f, "logreg l2={l2}"),
+            ModelSpec::LinearRegression { l2 } => write!(f, "linreg l2={l2}"),
+        }
+    }
+}
+
+impl FromStr for ModelSpec {
+    type Err = String;
+
+    /// Reads what [`Display`](fmt::Display) writes; the error says what is wrong.
+    fn from_str(s: &str) -> Result<Self, String> {
+        let mut words = s.split_whitespace();
+        let kind = words.next().ok_or("an empty model spec")?;
+        let (key, value) = match (words.next(), words.next()) {
+            (Some(kv), None) => kv.split_once('=').ok_or_else(|| format!("`{kv}` is not `name=value`"))?,
+            _ => return Err(format!("`{s}` is not `<model> <name>=<value>`")),
+        };
+        let bad = |what: &str| format!("`{value}` is not {what} (in `{s}`)");
+        match (kind, key) {
+            ("mlp", "hidden") => {
+                Ok(ModelSpec::TwoLayerNet { hidden: value.parse().map_err(|_| bad("a number of hidden units"))? })
+            }
+            ("logreg", "l2") => Ok(ModelSpec::LogisticRegression { l2: value.parse().map_err(|_| bad("a number"))? }),
+            ("linreg", "l2") => Ok(ModelSpec::LinearRegression { l2: value.parse().map_err(|_| bad("a number"))? }),
+            ("mlp" | "logreg" | "linreg", _) => Err(format!("model `{kind}` has no setting `{key}` (in `{s}`)")),
+            _ => Err(format!("unknown model `{kind}` (in `{s}`; known: mlp, logreg, linreg)")),
         }
     }
 }

@@ -141,3 +141,68 @@ fn missing_extra_misshapen_and_mistyped_tensors_are_named() {
     assert!(msg.contains("not a valid safetensors file"), "{msg}");
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// A tensor of the raw file as (shape, f32 values), read with the safetensors
+/// crate alone, as another framework would.
+fn raw_f32(bytes: &[u8], name: &str) -> (Vec<usize>, Vec<f32>) {
+    let st = safetensors::SafeTensors::deserialize(bytes).unwrap();
+    let view = st.tensor(name).unwrap();
+    assert_eq!(view.dtype(), safetensors::Dtype::F32);
+    let values = view.data().chunks_exact(4).map(|b| f32::from_le_bytes(b.try_into().unwrap())).collect();
+    (view.shape().to_vec(), values)
+}
+
+#[test]
+fn linear_layers_are_stored_as_torch_nn_linear_and_read_back_exactly() {
+    use wengert_nn::train::predict;
+
+    let dir = temp_dir("torch");
+    let path = dir.join("net.safetensors");
+    let net = TwoLayerNet::<f32>::new(6, 5, 3, 9);
+    checkpoint::save_model(&net, &path).unwrap();
+    let bytes = std::fs::read(&path).unwrap();
+
+    // The file: weight [out, in], bias [out], and metadata that says so.
+    let (_, meta) = safetensors::SafeTensors::read_metadata(&bytes).unwrap();
+    let meta = meta.metadata().clone().unwrap();
+    assert_eq!(meta.get(checkpoint::TORCH_LINEAR_KEY).map(String::as_str), Some("fc1\nfc2"));
+    assert_eq!(meta.get("format").map(String::as_str), Some("pt"));
+    let (w1_shape, w1) = raw_f32(&bytes, "fc1.weight");
+    let (b1_shape, b1) = raw_f32(&bytes, "fc1.bias");
+    let (w2_shape, w2) = raw_f32(&bytes, "fc2.weight");
+    let (b2_shape, b2) = raw_f32(&bytes, "fc2.bias");
+    assert_eq!((w1_shape, b1_shape, w2_shape, b2_shape), (vec![5, 6], vec![5], vec![3, 5], vec![3]));
+    let ours = net.params().get("fc1.weight").unwrap();
+    for o in 0..5 {
+        for i in 0..6 {
+            assert_eq!(w1[o * 6 + i], ours[(i, o)], "weight[out={o}, in={i}] is wengert's (in, out)");
+        }
+    }
+
+    // A forward pass written the PyTorch way on the raw tensors,
+    // y = relu(x W1ᵀ + b1) W2ᵀ + b2, gives wengert's outputs.
+    let x = Matrix::from_fn(4, 6, |r, c| ((r * 6 + c) as f64 * 0.37).sin());
+    let linear = |x: &[f32], w: &[f32], b: &[f32], n_in: usize| -> Vec<f32> {
+        b.iter().enumerate().map(|(o, &bo)| bo + (0..n_in).map(|i| x[i] * w[o * n_in + i]).sum::<f32>()).collect()
+    };
+    let expected = predict::<f32, _>(&net, &x);
+    for r in 0..4 {
+        let xr: Vec<f32> = x.row(r).iter().map(|&v| v as f32).collect();
+        let h: Vec<f32> = linear(&xr, &w1, &b1, 6).into_iter().map(|v| v.max(0.0)).collect();
+        let y = linear(&h, &w2, &b2, 5);
+        for (k, &yk) in y.iter().enumerate() {
+            assert!((yk - expected[(r, k)]).abs() <= 1e-5 * (1.0 + yk.abs()), "row {r} output {k}");
+        }
+    }
+
+    // Read back: the same parameters, in wengert's layout, by every reader.
+    assert_eq!(&checkpoint::load::<f32>(&path).unwrap(), net.params());
+    let mut other = TwoLayerNet::<f32>::new(6, 5, 3, 0);
+    checkpoint::load_model_into(&mut other, &path).unwrap();
+    assert_eq!(other.params(), net.params());
+    // A network of another shape is refused, naming the tensor.
+    let mut wrong = TwoLayerNet::<f32>::new(6, 4, 3, 0);
+    let err = checkpoint::load_model_into(&mut wrong, &path).unwrap_err();
+    assert!(err.to_string().ends_with("tensor `fc1.weight` has shape (6×5), the model expects (6×4)"), "{err}");
+    std::fs::remove_dir_all(&dir).ok();
+}

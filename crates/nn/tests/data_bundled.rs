@@ -62,7 +62,9 @@ fn wine_quality() {
     let ds = single("wine-quality");
     assert_eq!(ds.features().shape(), (1599, 11));
     assert_eq!(ds.target_name(), "quality");
-    assert_eq!(ds.class_counts().unwrap(), vec![0, 0, 0, 10, 53, 681, 638, 199, 18]);
+    // Scores 3 to 8: six classes (the scores as labels, numbered 0..6).
+    assert_eq!(ds.class_counts().unwrap(), vec![10, 53, 681, 638, 199, 18]);
+    assert_eq!(ds.class_map().unwrap().to_string(), "3, 4, 5, 6, 7, 8");
 }
 
 #[test]

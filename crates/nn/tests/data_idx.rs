@@ -151,3 +151,36 @@ fn missing_mnist_folder_is_an_io_error_naming_the_file() {
     assert!(matches!(err, DataError::Io { .. }));
     assert!(err.to_string().contains("train-images-idx3-ubyte.gz"), "{err}");
 }
+
+#[test]
+fn compressed_files_are_checked_against_their_header_while_streaming() {
+    // Short: the stream ends, so the length is known.
+    let path = temp_path("short.gz");
+    write(&path, &gzip(&labels(&[1, 2, 3])[..10]));
+    let err = read_idx_labels(&path).unwrap_err();
+    std::fs::remove_file(&path).ok();
+    assert!(matches!(
+        err,
+        DataError::Idx {
+            offset: 10,
+            compressed: true,
+            kind: IdxErrorKind::SizeMismatch { expected_len: 11, actual_len: 10, .. },
+            ..
+        }
+    ));
+    // Long: reading stops one byte past the declared data.
+    let path = temp_path("long.gz");
+    let mut long = labels(&[1, 2, 3]);
+    long.extend_from_slice(&[0; 1000]);
+    write(&path, &gzip(&long));
+    let err = read_idx_labels(&path).unwrap_err();
+    std::fs::remove_file(&path).ok();
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "{}, byte offset 11 of the decompressed data: trailing bytes after the data: the header sizes 3 imply 11 \
+             bytes in total, but the data goes on (not decompressed further)",
+            path.display()
+        )
+    );
+}

@@ -146,3 +146,97 @@ fn reused_buffer_and_dropped_partial_batch() {
     }
     assert_eq!((count, seen.len()), (4, 128), "the 22 left over are skipped this epoch");
 }
+
+/// The plain two-pass statistics the standardizer computed before it scaled
+/// columns by a power of two, with its old constant-column rule.
+fn naive_fit(x: &wengert_ops::Matrix<f64>) -> (Vec<f64>, Vec<f64>, Vec<f64>) {
+    let (n, d) = x.shape();
+    let mut mean = vec![0.0; d];
+    for row in x.row_iter() {
+        for (m, &v) in mean.iter_mut().zip(row) {
+            *m += v;
+        }
+    }
+    mean.iter_mut().for_each(|m| *m /= n as f64);
+    let mut var = vec![0.0; d];
+    for row in x.row_iter() {
+        for ((s, &m), &v) in var.iter_mut().zip(&mean).zip(row) {
+            *s += (v - m) * (v - m);
+        }
+    }
+    let std: Vec<f64> = var.iter().map(|v| (v / n as f64).sqrt()).collect();
+    let scale = std.iter().zip(&mean).map(|(&s, &m)| if s > 1e-12 * m.abs().max(1.0) { s } else { 1.0 }).collect();
+    (mean, std, scale)
+}
+
+#[test]
+fn on_ordinary_data_the_overflow_safe_statistics_are_bit_for_bit_the_plain_ones() {
+    for name in ["iris", "wine", "breast-cancer", "digits", "diabetes", "wine-quality"] {
+        let x = table(name).features().clone();
+        let s = Standardizer::fit(&x).unwrap();
+        let (mean, std, scale) = naive_fit(&x);
+        assert_eq!(s.mean(), &mean[..], "{name}");
+        assert_eq!(s.std(), &std[..], "{name}");
+        let z = s.transform(&x).unwrap();
+        let expected = wengert_ops::Matrix::from_fn(x.rows(), x.cols(), |i, j| (x[(i, j)] - mean[j]) / scale[j]);
+        assert_eq!(z, expected, "{name}: the same standardized values, so the same training runs");
+    }
+}
+
+#[test]
+fn columns_near_the_overflow_threshold_standardize_correctly() {
+    // 1e308 made the mean inf and the column −inf; 1e200 made the std inf and
+    // the column silently 0.
+    let x = wengert_ops::Matrix::from_rows(&[[1e308, 1e200, 1.0], [1e308, -1e200, 2.0], [-1e308, 3e200, 3.0]]);
+    let s = Standardizer::fit(&x).unwrap();
+    let third = 1e308 / 3.0;
+    assert!((s.mean()[0] - third).abs() <= 1e-15 * third, "{:?}", s.mean());
+    assert!((s.mean()[1] - 1e200).abs() <= 1e-15 * 1e200);
+    let std1 = (8.0f64 / 3.0).sqrt() * 1e200; // deviations 0, −2, 2 (×1e200)
+    assert!((s.std()[1] - std1).abs() <= 1e-15 * std1, "{:?}", s.std());
+    let z = s.transform(&x).unwrap();
+    let expected_col0 = [1.0 / 2f64.sqrt(), 1.0 / 2f64.sqrt(), -2.0 / 2f64.sqrt()];
+    let expected_col1 = [0.0, -(1.5f64).sqrt(), (1.5f64).sqrt()];
+    for i in 0..3 {
+        assert!((z[(i, 0)] - expected_col0[i]).abs() < 1e-12, "{z}");
+        assert!((z[(i, 1)] - expected_col1[i]).abs() < 1e-12, "{z}");
+    }
+    assert!(s.inverse_transform(&z).unwrap().iter().zip(x.iter()).all(|(a, b)| (a - b).abs() <= 1e-12 * b.abs()));
+
+    // The widest finite column and tiny (subnormal) values keep their spread.
+    let (a, b) = (f64::from_bits(4000), f64::from_bits(1000)); // subnormals
+    let extreme = wengert_ops::Matrix::from_rows(&[[f64::MAX, a], [-f64::MAX, b]]);
+    let s = Standardizer::fit(&extreme).unwrap();
+    assert_eq!(s.mean(), &[0.0, f64::from_bits(2500)]);
+    assert_eq!(s.std()[1], f64::from_bits(1500));
+    assert_eq!(s.std()[0], f64::MAX);
+    assert_eq!(s.transform(&extreme).unwrap().as_slice(), &[1.0, 1.0, -1.0, -1.0]);
+}
+
+#[test]
+fn tiny_but_varying_columns_are_scaled_not_zeroed() {
+    let x = wengert_ops::Matrix::from_rows(&[[1e-20], [3e-20]]);
+    let z = Standardizer::fit(&x).unwrap().transform(&x).unwrap();
+    assert!((z[(0, 0)] + 1.0).abs() < 1e-12 && (z[(1, 0)] - 1.0).abs() < 1e-12, "{z}");
+}
+
+#[test]
+fn non_finite_inputs_and_outputs_are_errors_naming_the_spot() {
+    use wengert_nn::data::DataError;
+    use wengert_ops::Matrix;
+    let err = Standardizer::fit(&Matrix::from_rows(&[[1.0, 2.0], [f64::NAN, 3.0]])).unwrap_err();
+    assert!(matches!(err, DataError::NotFinite { row: 1, column: Some(0), scaled: false, .. }), "{err}");
+    let s = Standardizer::fit(&Matrix::from_rows(&[[1.0], [1.0 + 1e-9]])).unwrap();
+    let err = s.transform(&Matrix::from_rows(&[[0.0], [1e308]])).unwrap_err();
+    assert!(matches!(err, DataError::NotFinite { row: 1, column: Some(0), scaled: true, .. }), "{err}");
+    assert!(err.to_string().contains("scaling makes it inf"), "{err}");
+    // Through a dataset, the column is named.
+    let train = Dataset::new(Matrix::from_rows(&[[1.0], [1.0 + 1e-9]]), vec![0.0, 1.0], vec!["w".into()], "y").unwrap();
+    let far = Dataset::new(Matrix::from_rows(&[[1e308]]), vec![0.0], vec!["w".into()], "y").unwrap();
+    let err = Standardizer::fit(train.features()).unwrap().transform_dataset(&far).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "example 0 (0-based), column 0 (0-based) (`w`): scaling makes it inf; the value is far outside the range \
+         the scaling was fit on"
+    );
+}

@@ -8,7 +8,7 @@ use wengert_nn::data::{load_bundled, Dataset, Standardizer};
 use wengert_nn::train::{TrainConfig, Trainer};
 use wengert_nn::{
     Activation, FnModel, Init, LinearRegression, LogisticRegression, LossKind, MatrixFactorization, Model, ParamVars,
-    TwoLayerNet,
+    Targets, TwoLayerNet,
 };
 use wengert_ops::Matrix;
 use wengert_optim::{Adam, Nesterov, Optimizer, Params};
@@ -89,7 +89,10 @@ fn logistic_regression_gradient_is_the_closed_formula_on_breast_cancer() {
     let p = ParamVars::track(&tape, model.params());
     let x = tape.constant_matrix(ds.features());
     let y = tape.constant_matrix(&Matrix::col_vector(ds.targets()));
-    let loss = model.loss(&p, model.forward(&p, x), y, &labels);
+    let loss = model.loss(&p, model.forward(&p, x), Targets::Values(y));
+    // One logit takes the 0/1 labels as well, for the same loss.
+    let from_labels = model.loss(&p, model.forward(&p, x), Targets::Labels(&labels));
+    assert_eq!(loss.primal(), from_labels.primal());
     let mut grads = Gradients::empty();
     tape.backward_into(loss, 1.0, &mut grads);
     let tape_grad = p.gradients(&grads);
@@ -112,8 +115,7 @@ fn logistic_regression_gradient_is_the_closed_formula_on_breast_cancer() {
     tape.clear();
     let p = ParamVars::track(&tape, model.params());
     let x = tape.constant_matrix(iris.features());
-    let y = tape.constant_matrix(&Matrix::col_vector(iris.targets()));
-    let loss = model.loss(&p, model.forward(&p, x), y, &labels);
+    let loss = model.loss(&p, model.forward(&p, x), Targets::Labels(&labels));
     tape.backward_into(loss, 1.0, &mut grads);
     let g = p.gradients(&grads);
     let f = model.gradient_formula(iris.features(), &labels);

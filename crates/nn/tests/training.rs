@@ -2,7 +2,7 @@
 //! datasets, schedules, clipping, early stopping, evaluation and errors.
 
 use wengert_nn::data::{load_bundled, train_test_split_stratified, Dataset, Standardizer};
-use wengert_nn::train::{evaluate, predict, EarlyStopping, Monitor, TrainConfig, Trainer};
+use wengert_nn::train::{evaluate, evaluate_chunked, predict_chunked, EarlyStopping, Monitor, TrainConfig, Trainer};
 use wengert_nn::{LinearRegression, LogisticRegression, Model, NnError, TwoLayerNet};
 use wengert_ops::Matrix;
 use wengert_optim::{Adam, AdamW, Optimizer, Schedule, Sgd, WarmupCosine};
@@ -77,11 +77,11 @@ fn logistic_regression_separates_breast_cancer() {
     let mut opt = Adam::new().lr(0.01);
     let config = TrainConfig { epochs: 20, batch_size: 32, ..TrainConfig::default() };
     Trainer::new(config).fit(&mut model, &mut opt, &train, None).unwrap();
-    let ev = evaluate(&model, &test, 100).unwrap();
+    let ev = evaluate_chunked(&model, &test, 100).unwrap();
     assert!(ev.accuracy.unwrap() >= 0.95, "breast-cancer accuracy {}", ev.accuracy.unwrap());
     assert!(ev.loss < 0.15, "log-loss {}", ev.loss);
     // Evaluation's loss is the mean negative log-likelihood of the logits.
-    let logits = predict::<f64, _>(&model, test.features(), 7);
+    let logits = predict_chunked::<f64, _>(&model, test.features(), 7);
     let nll = logits
         .iter()
         .zip(test.targets())
@@ -120,7 +120,7 @@ fn early_stopping_stops_and_restores_the_best_parameters() {
     assert_eq!(h.epochs.len(), best + 2, "stopped after `patience` epochs without improvement");
     let best_loss = h.epochs[best - 1].valid.as_ref().unwrap().loss;
     assert!(h.epochs.iter().all(|r| r.valid.as_ref().unwrap().loss >= best_loss));
-    let now = evaluate(&net, &test, 1000).unwrap().loss;
+    let now = evaluate(&net, &test).unwrap().loss;
     assert_eq!(now, best_loss, "the best epoch's parameters are back");
 
     // Early stopping without a validation set is a configuration error.

@@ -2,13 +2,16 @@
 //!
 //! The bottom layer of wengert: the scalar traits every model is written against
 //! ([`Scalar`], [`Real`]), the dense [`Matrix`] type, the kernels (matrix product),
-//! and the *local rules* of every matrix operation: its value and its
-//! vector-Jacobian product (VJP), as pure functions in [`rules`].
+//! the *local rules* of every matrix operation — its value, its vector-Jacobian
+//! product (VJP) and its Jacobian-vector product (JVP) — in [`rules`], the
+//! [`MatOp`] trait a custom op implements, and the [`check`]s that verify an op's
+//! rules.
 //!
 //! Nothing here knows about a graph. Each rule can be tested alone against finite
 //! differences, and the tape (`wengert-tape`) only decides *when* to call them.
 #![warn(missing_docs)]
 
+pub mod check;
 pub mod kernels;
 pub mod linalg;
 pub mod matrix;

@@ -257,6 +257,19 @@ impl<T: Scalar> Matrix<T> {
         let dist = Normal::new(mean, std).expect("Matrix::random_normal: std must be finite and non-negative");
         Matrix::from_fn(rows, cols, |_, _| T::from_f64(dist.sample(rng)))
     }
+    /// [`random_normal`](Self::random_normal) drawn from
+    /// `StdRng::seed_from_u64(seed)`: the same matrix for the same seed, with
+    /// no RNG (nor `rand` version) to match.
+    ///
+    /// ```
+    /// use wengert_ops::Matrix;
+    /// let a: Matrix<f32> = Matrix::random_normal_seeded(3, 4, 0.0, 1.0, 42);
+    /// assert_eq!(a, Matrix::random_normal_seeded(3, 4, 0.0, 1.0, 42));
+    /// ```
+    pub fn random_normal_seeded(rows: usize, cols: usize, mean: f64, std: f64, seed: u64) -> Self {
+        use rand::SeedableRng;
+        Self::random_normal(rows, cols, mean, std, &mut rand::rngs::StdRng::seed_from_u64(seed))
+    }
     /// Elements drawn uniformly from `[low, high)`.
     pub fn random_uniform<R: Rng + ?Sized>(rows: usize, cols: usize, low: f64, high: f64, rng: &mut R) -> Self {
         let dist = Uniform::new(low, high).expect("Matrix::random_uniform: need low < high, both finite");

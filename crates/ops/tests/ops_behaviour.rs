@@ -2,7 +2,7 @@
 //! shape-error messages and singular-matrix errors of the built-in ops.
 
 use wengert_ops::linalg::{self, LinalgError};
-use wengert_ops::rules::{Axis, Builtin};
+use wengert_ops::rules::*;
 use wengert_ops::{MatOp, Matrix};
 
 /// Forward value of `op` on `inputs`, as a matrix.
@@ -32,40 +32,40 @@ fn close(a: &[f64], b: &[f64], tol: f64) -> bool {
 #[test]
 fn kink_conventions_relu_abs_clamp_max() {
     let x = Matrix::from_rows(&[[-1.0, 0.0, 2.0]]);
-    assert_eq!(vjp(&Builtin::Relu, &[&x], &[1.0; 3])[0], vec![0.0, 0.0, 1.0]);
-    assert_eq!(vjp(&Builtin::Abs, &[&x], &[1.0; 3])[0], vec![-1.0, 0.0, 1.0]);
+    assert_eq!(vjp(&Builtin::from(Relu), &[&x], &[1.0; 3])[0], vec![0.0, 0.0, 1.0]);
+    assert_eq!(vjp(&Builtin::from(Abs), &[&x], &[1.0; 3])[0], vec![-1.0, 0.0, 1.0]);
     // Clamp to [0, 2]: −1 below, 0 and 2 at the bounds → gradient 0; only the
     // strict interior passes it.
-    let c = Builtin::Clamp { lo: 0.0, hi: 2.0 };
+    let c = Builtin::from(Clamp { lo: 0.0, hi: 2.0 });
     let y = Matrix::from_rows(&[[-1.0, 0.0, 1.0, 2.0, 3.0]]);
     assert_eq!(fwd(&c, &[&y]).as_slice(), &[0.0, 0.0, 1.0, 2.0, 2.0]);
     assert_eq!(vjp(&c, &[&y], &[1.0; 5])[0], vec![0.0, 0.0, 1.0, 0.0, 0.0]);
     // max_rows: ties go to the first arg-max.
     let m = Matrix::from_rows(&[[1.0, 5.0, 5.0], [7.0, 2.0, 7.0]]);
-    assert_eq!(fwd(&Builtin::MaxRows, &[&m]).as_slice(), &[5.0, 7.0]);
-    assert_eq!(vjp(&Builtin::MaxRows, &[&m], &[1.0, 2.0])[0], vec![0.0, 1.0, 0.0, 2.0, 0.0, 0.0]);
+    assert_eq!(fwd(&Builtin::from(MaxRows), &[&m]).as_slice(), &[5.0, 7.0]);
+    assert_eq!(vjp(&Builtin::from(MaxRows), &[&m], &[1.0, 2.0])[0], vec![0.0, 1.0, 0.0, 2.0, 0.0, 0.0]);
 }
 
 #[test]
 fn reductions_and_products_have_known_values() {
     let x = Matrix::from_rows(&[[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]);
-    assert_eq!(fwd(&Builtin::Sum(Axis::All), &[&x]).as_slice(), &[21.0]);
-    assert_eq!(fwd(&Builtin::Sum(Axis::PerRow), &[&x]).shape(), (2, 1));
-    assert_eq!(fwd(&Builtin::Sum(Axis::PerRow), &[&x]).as_slice(), &[6.0, 15.0]);
-    assert_eq!(fwd(&Builtin::Mean(Axis::PerCol), &[&x]).as_slice(), &[2.5, 3.5, 4.5]);
-    assert_eq!(fwd(&Builtin::Mean(Axis::All), &[&x]).as_slice(), &[3.5]);
-    assert_eq!(fwd(&Builtin::Dot, &[&x, &x]).as_slice(), &[91.0]);
+    assert_eq!(fwd(&Builtin::from(Sum(Axis::All)), &[&x]).as_slice(), &[21.0]);
+    assert_eq!(fwd(&Builtin::from(Sum(Axis::PerRow)), &[&x]).shape(), (2, 1));
+    assert_eq!(fwd(&Builtin::from(Sum(Axis::PerRow)), &[&x]).as_slice(), &[6.0, 15.0]);
+    assert_eq!(fwd(&Builtin::from(Mean(Axis::PerCol)), &[&x]).as_slice(), &[2.5, 3.5, 4.5]);
+    assert_eq!(fwd(&Builtin::from(Mean(Axis::All)), &[&x]).as_slice(), &[3.5]);
+    assert_eq!(fwd(&Builtin::from(Dot), &[&x, &x]).as_slice(), &[91.0]);
     let u = Matrix::from_rows(&[[1.0, 2.0]]);
     let v = Matrix::col_vector(&[3.0, 4.0, 5.0]);
-    let o = fwd(&Builtin::Outer, &[&u, &v]);
+    let o = fwd(&Builtin::from(Outer), &[&u, &v]);
     assert_eq!(o.shape(), (2, 3));
     assert_eq!(o.as_slice(), &[3.0, 4.0, 5.0, 6.0, 8.0, 10.0]);
-    assert_eq!(fwd(&Builtin::L2Penalty, &[&u]).as_slice(), &[2.5]);
+    assert_eq!(fwd(&Builtin::from(L2Penalty), &[&u]).as_slice(), &[2.5]);
     let a = Matrix::from_rows(&[[1.0, 2.0], [3.0, 4.0]]);
     let b = Matrix::from_rows(&[[5.0, 6.0], [7.0, 8.0]]);
     // aᵀ·b = [[26, 30], [38, 44]]; a·bᵀ = [[17, 23], [39, 53]].
-    assert_eq!(fwd(&Builtin::MatMul { ta: true, tb: false }, &[&a, &b]).as_slice(), &[26.0, 30.0, 38.0, 44.0]);
-    assert_eq!(fwd(&Builtin::MatMul { ta: false, tb: true }, &[&a, &b]).as_slice(), &[17.0, 23.0, 39.0, 53.0]);
+    assert_eq!(fwd(&Builtin::from(MatMul { ta: true, tb: false }), &[&a, &b]).as_slice(), &[26.0, 30.0, 38.0, 44.0]);
+    assert_eq!(fwd(&Builtin::from(MatMul { ta: false, tb: true }), &[&a, &b]).as_slice(), &[17.0, 23.0, 39.0, 53.0]);
 }
 
 #[test]
@@ -73,25 +73,25 @@ fn broadcasting_values_and_reduced_adjoints() {
     let x = Matrix::from_rows(&[[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]);
     let col = Matrix::col_vector(&[10.0, 20.0]);
     let s = Matrix::from_rows(&[[2.0]]);
-    assert_eq!(fwd(&Builtin::Sub, &[&col, &x]).as_slice(), &[9.0, 8.0, 7.0, 16.0, 15.0, 14.0]);
-    assert_eq!(fwd(&Builtin::ScaleBy, &[&x, &s]).as_slice(), &[2.0, 4.0, 6.0, 8.0, 10.0, 12.0]);
-    let g = vjp(&Builtin::Sub, &[&col, &x], &[1.0; 6]);
+    assert_eq!(fwd(&Builtin::from(Sub), &[&col, &x]).as_slice(), &[9.0, 8.0, 7.0, 16.0, 15.0, 14.0]);
+    assert_eq!(fwd(&Builtin::from(ScaleBy), &[&x, &s]).as_slice(), &[2.0, 4.0, 6.0, 8.0, 10.0, 12.0]);
+    let g = vjp(&Builtin::from(Sub), &[&col, &x], &[1.0; 6]);
     assert_eq!(g[0], vec![3.0, 3.0], "column operand sums over the columns");
     assert_eq!(g[1], vec![-1.0; 6]);
-    let g = vjp(&Builtin::ScaleBy, &[&x, &s], &[1.0; 6]);
+    let g = vjp(&Builtin::from(ScaleBy), &[&x, &s], &[1.0; 6]);
     assert_eq!(g[1], vec![21.0], "the scalar factor gets Σ g·x");
 }
 
 #[test]
 fn shape_ops_move_elements() {
     let x = Matrix::from_rows(&[[1.0, 2.0, 3.0], [4.0, 5.0, 6.0], [7.0, 8.0, 9.0]]);
-    assert_eq!(fwd(&Builtin::SliceRows { start: 1, end: 3 }, &[&x]).as_slice(), &[4.0, 5.0, 6.0, 7.0, 8.0, 9.0]);
-    assert_eq!(fwd(&Builtin::SliceCols { start: 1, end: 2 }, &[&x]).as_slice(), &[2.0, 5.0, 8.0]);
+    assert_eq!(fwd(&Builtin::from(SliceRows { start: 1, end: 3 }), &[&x]).as_slice(), &[4.0, 5.0, 6.0, 7.0, 8.0, 9.0]);
+    assert_eq!(fwd(&Builtin::from(SliceCols { start: 1, end: 2 }), &[&x]).as_slice(), &[2.0, 5.0, 8.0]);
     let y = Matrix::from_rows(&[[0.5], [0.25], [0.125]]);
-    assert_eq!(fwd(&Builtin::ConcatCols, &[&x, &y]).row(2), &[7.0, 8.0, 9.0, 0.125]);
-    assert_eq!(fwd(&Builtin::ConcatRows, &[&x, &x]).shape(), (6, 3));
+    assert_eq!(fwd(&Builtin::from(ConcatCols), &[&x, &y]).row(2), &[7.0, 8.0, 9.0, 0.125]);
+    assert_eq!(fwd(&Builtin::from(ConcatRows), &[&x, &x]).shape(), (6, 3));
     // Repeated index 2 receives the sum of both rows' adjoints.
-    let op = Builtin::GatherRows(vec![2, 0, 2]);
+    let op = Builtin::from(GatherRows(vec![2, 0, 2]));
     assert_eq!(fwd(&op, &[&x]).as_slice(), &[7.0, 8.0, 9.0, 1.0, 2.0, 3.0, 7.0, 8.0, 9.0]);
     let g = vjp(&op, &[&x], &[1.0, 1.0, 1.0, 2.0, 2.0, 2.0, 10.0, 10.0, 10.0]);
     assert_eq!(g[0], vec![2.0, 2.0, 2.0, 0.0, 0.0, 0.0, 11.0, 11.0, 11.0]);
@@ -102,11 +102,11 @@ fn masked_mse_averages_observed_entries_and_is_zero_when_none_are() {
     let a = Matrix::from_rows(&[[1.0, 2.0], [3.0, 4.0]]);
     let b = Matrix::from_rows(&[[0.0, 0.0], [0.0, 0.0]]);
     let mask = Matrix::from_rows(&[[1.0, 0.0], [0.0, 1.0]]);
-    assert_eq!(fwd(&Builtin::MaskedMse, &[&a, &b, &mask]).as_slice(), &[8.5]);
+    assert_eq!(fwd(&Builtin::from(MaskedMse), &[&a, &b, &mask]).as_slice(), &[8.5]);
     let none = Matrix::zeros(2, 2);
-    assert_eq!(fwd(&Builtin::MaskedMse, &[&a, &b, &none]).as_slice(), &[0.0]);
-    assert_eq!(vjp(&Builtin::MaskedMse, &[&a, &b, &none], &[1.0])[0], vec![0.0; 4]);
-    assert_eq!(fwd(&Builtin::Mse, &[&a, &b]).as_slice(), &[7.5]);
+    assert_eq!(fwd(&Builtin::from(MaskedMse), &[&a, &b, &none]).as_slice(), &[0.0]);
+    assert_eq!(vjp(&Builtin::from(MaskedMse), &[&a, &b, &none], &[1.0])[0], vec![0.0; 4]);
+    assert_eq!(fwd(&Builtin::from(Mse), &[&a, &b]).as_slice(), &[7.5]);
 }
 
 // ---------- stability ----------
@@ -114,7 +114,7 @@ fn masked_mse_averages_observed_entries_and_is_zero_when_none_are() {
 #[test]
 fn softmax_cross_entropy_is_stable_at_extreme_logits() {
     let z = Matrix::from_rows(&[[1000.0, -1000.0, 0.0], [-1000.0, 1000.0, 999.0]]);
-    let op = Builtin::SoftmaxCrossEntropy(vec![1, 2]);
+    let op = Builtin::from(SoftmaxCrossEntropy(vec![1, 2]));
     let loss = fwd(&op, &[&z]).as_slice()[0];
     // Row 0: lse = 1000, loss 2000. Row 1: lse = 1000 + ln(1 + e⁻¹), loss 1 + ln(1 + e⁻¹).
     let want = (2000.0 + 1.0 + (-1f64).exp().ln_1p()) / 2.0;
@@ -125,29 +125,29 @@ fn softmax_cross_entropy_is_stable_at_extreme_logits() {
     assert!(close(g, &want_g, 1e-12), "{g:?} vs {want_g:?}");
     // The soft-target version with one-hot targets agrees.
     let t = Matrix::from_rows(&[[0.0, 1.0, 0.0], [0.0, 0.0, 1.0]]);
-    let soft = fwd(&Builtin::SoftmaxCrossEntropySoft, &[&z, &t]).as_slice()[0];
+    let soft = fwd(&Builtin::from(SoftmaxCrossEntropySoft), &[&z, &t]).as_slice()[0];
     assert!((soft - want).abs() < 1e-9);
-    assert!(close(&vjp(&Builtin::SoftmaxCrossEntropySoft, &[&z, &t], &[1.0])[0], &want_g, 1e-12));
+    assert!(close(&vjp(&Builtin::from(SoftmaxCrossEntropySoft), &[&z, &t], &[1.0])[0], &want_g, 1e-12));
 }
 
 #[test]
 fn bce_with_logits_is_stable_at_extreme_logits() {
     let z = Matrix::from_rows(&[[1000.0, -1000.0, 1000.0, -1000.0]]);
     let y = Matrix::from_rows(&[[0.0, 1.0, 1.0, 0.0]]);
-    let loss = fwd(&Builtin::BceWithLogits, &[&z, &y]).as_slice()[0];
+    let loss = fwd(&Builtin::from(BceWithLogits), &[&z, &y]).as_slice()[0];
     assert!((loss - 500.0).abs() < 1e-9, "two confident mistakes of 1000 over 4 entries: {loss}");
-    let g = &vjp(&Builtin::BceWithLogits, &[&z, &y], &[1.0])[0];
+    let g = &vjp(&Builtin::from(BceWithLogits), &[&z, &y], &[1.0])[0];
     assert!(close(g, &[0.25, -0.25, 0.0, 0.0], 1e-12), "{g:?}");
 }
 
 #[test]
 fn log_softmax_and_softmax_stay_finite() {
     let z = Matrix::from_rows(&[[1000.0, -1000.0, 0.0]]);
-    let ls = fwd(&Builtin::LogSoftmax, &[&z]);
+    let ls = fwd(&Builtin::from(LogSoftmax), &[&z]);
     assert!(close(ls.as_slice(), &[0.0, -2000.0, -1000.0], 1e-9), "{ls:?}");
-    let sm = fwd(&Builtin::Softmax, &[&z]);
+    let sm = fwd(&Builtin::from(Softmax), &[&z]);
     assert!(close(sm.as_slice(), &[1.0, 0.0, 0.0], 1e-300));
-    let g = &vjp(&Builtin::LogSoftmax, &[&z], &[1.0, 1.0, 1.0])[0];
+    let g = &vjp(&Builtin::from(LogSoftmax), &[&z], &[1.0, 1.0, 1.0])[0];
     assert!(g.iter().all(|v| v.is_finite()) && close(g, &[-2.0, 1.0, 1.0], 1e-12), "{g:?}");
 }
 
@@ -161,11 +161,11 @@ fn panic_message(f: impl FnOnce() + std::panic::UnwindSafe) -> String {
 #[test]
 fn matmul_shape_error_message() {
     let msg = panic_message(|| {
-        MatOp::<f64>::output_shape(&Builtin::MatMul { ta: false, tb: false }, &[(3, 4), (5, 2)]);
+        MatOp::<f64>::output_shape(&Builtin::from(MatMul { ta: false, tb: false }), &[(3, 4), (5, 2)]);
     });
     assert_eq!(msg, "matmul: (3×4)·(5×2): inner dimensions 4 and 5 differ");
     let msg = panic_message(|| {
-        MatOp::<f64>::output_shape(&Builtin::MatMul { ta: true, tb: false }, &[(3, 4), (5, 2)]);
+        MatOp::<f64>::output_shape(&Builtin::from(MatMul { ta: true, tb: false }), &[(3, 4), (5, 2)]);
     });
     assert_eq!(msg, "matmul_tn: (3×4)·(5×2): inner dimensions 3 and 5 differ");
 }
@@ -176,28 +176,32 @@ type ShapeCase = (Builtin, Vec<(usize, usize)>, &'static str);
 #[test]
 fn broadcast_and_other_shape_error_messages() {
     let cases: Vec<ShapeCase> = vec![
-        (Builtin::Add, vec![(2, 3), (4, 3)], "add: (2×3) and (4×3) cannot be broadcast"),
-        (Builtin::Div, vec![(2, 3), (2, 2)], "div: (2×3) and (2×2) cannot be broadcast"),
-        (Builtin::ScaleBy, vec![(2, 3), (1, 2)], "scale_by: (2×3) by (1×2): the factor must be 1×1"),
-        (Builtin::Dot, vec![(2, 3), (3, 2)], "dot: (2×3) and (3×2) must have the same shape"),
-        (Builtin::Outer, vec![(2, 3), (3, 1)], "outer: (2×3) and (3×1) must both be vectors (1×n or n×1)"),
-        (Builtin::ConcatRows, vec![(2, 3), (1, 4)], "concat_rows: (2×3) and (1×4) have different column counts"),
-        (Builtin::ConcatCols, vec![(2, 3), (1, 4)], "concat_cols: (2×3) and (1×4) have different row counts"),
-        (Builtin::GatherRows(vec![0, 3]), vec![(3, 2)], "gather_rows: index 3 out of range for (3×2)"),
-        (Builtin::SliceCols { start: 1, end: 4 }, vec![(3, 2)], "slice_cols: columns 1..4 out of range for (3×2)"),
-        (Builtin::Reshape { rows: 4, cols: 2 }, vec![(3, 2)], "reshape: (3×2) cannot be viewed as (4×2)"),
+        (Builtin::from(Add), vec![(2, 3), (4, 3)], "add: (2×3) and (4×3) cannot be broadcast"),
+        (Builtin::from(Div), vec![(2, 3), (2, 2)], "div: (2×3) and (2×2) cannot be broadcast"),
+        (Builtin::from(ScaleBy), vec![(2, 3), (1, 2)], "scale_by: (2×3) by (1×2): the factor must be 1×1"),
+        (Builtin::from(Dot), vec![(2, 3), (3, 2)], "dot: (2×3) and (3×2) must have the same shape"),
+        (Builtin::from(Outer), vec![(2, 3), (3, 1)], "outer: (2×3) and (3×1) must both be vectors (1×n or n×1)"),
+        (Builtin::from(ConcatRows), vec![(2, 3), (1, 4)], "concat_rows: (2×3) and (1×4) have different column counts"),
+        (Builtin::from(ConcatCols), vec![(2, 3), (1, 4)], "concat_cols: (2×3) and (1×4) have different row counts"),
+        (Builtin::from(GatherRows(vec![0, 3])), vec![(3, 2)], "gather_rows: index 3 out of range for (3×2)"),
         (
-            Builtin::SoftmaxCrossEntropy(vec![0, 5]),
+            Builtin::from(SliceCols { start: 1, end: 4 }),
+            vec![(3, 2)],
+            "slice_cols: columns 1..4 out of range for (3×2)",
+        ),
+        (Builtin::from(Reshape { rows: 4, cols: 2 }), vec![(3, 2)], "reshape: (3×2) cannot be viewed as (4×2)"),
+        (
+            Builtin::from(SoftmaxCrossEntropy(vec![0, 5])),
             vec![(2, 3)],
             "softmax_cross_entropy: label 5 out of range for 3 classes in (2×3)",
         ),
-        (Builtin::SoftmaxCrossEntropy(vec![0]), vec![(2, 3)], "softmax_cross_entropy: (2×3) logits but 1 labels"),
-        (Builtin::Mse, vec![(2, 3), (3, 2)], "mse: (2×3) and (3×2) must have the same shape"),
-        (Builtin::Det, vec![(2, 3)], "det: (2×3) is not square"),
-        (Builtin::Solve, vec![(3, 3), (2, 1)], "solve: (3×3)⁻¹·(2×1): right-hand side needs 3 rows"),
-        (Builtin::MaxRows, vec![(2, 0)], "max_rows: (2×0) has no columns to take a maximum over"),
-        (Builtin::Clamp { lo: 1.0, hi: 0.0 }, vec![(2, 2)], "clamp: lower bound 1 exceeds upper bound 0"),
-        (Builtin::Add, vec![(2, 3)], "add: expected 2 inputs, got 1"),
+        (Builtin::from(SoftmaxCrossEntropy(vec![0])), vec![(2, 3)], "softmax_cross_entropy: (2×3) logits but 1 labels"),
+        (Builtin::from(Mse), vec![(2, 3), (3, 2)], "mse: (2×3) and (3×2) must have the same shape"),
+        (Builtin::from(Det), vec![(2, 3)], "det: (2×3) is not square"),
+        (Builtin::from(Solve), vec![(3, 3), (2, 1)], "solve: (3×3)⁻¹·(2×1): right-hand side needs 3 rows"),
+        (Builtin::from(MaxRows), vec![(2, 0)], "max_rows: (2×0) has no columns to take a maximum over"),
+        (Builtin::from(Clamp { lo: 1.0, hi: 0.0 }), vec![(2, 2)], "clamp: lower bound 1 exceeds upper bound 0"),
+        (Builtin::from(Add), vec![(2, 3)], "add: expected 2 inputs, got 1"),
     ];
     for (op, shapes, want) in cases {
         let msg = panic_message(move || {
@@ -213,7 +217,7 @@ fn forward_rechecks_shapes() {
     let b = Matrix::<f64>::zeros(4, 3);
     let msg = panic_message(move || {
         let mut out = vec![0.0; 6];
-        Builtin::Add.forward(&[&a, &b], &mut out);
+        Builtin::from(Add).forward(&[&a, &b], &mut out);
     });
     assert_eq!(msg, "add: (2×3) and (4×3) cannot be broadcast");
 }
@@ -236,8 +240,8 @@ fn linalg_values() {
     let xt = f.solve_transpose(&b).unwrap();
     assert!(a.transpose().matmul(&xt).max_abs_diff(&b) < 1e-12);
     // logdet drops the sign: ln|−1| = 0.
-    assert!(fwd(&Builtin::LogDet, &[&a]).as_slice()[0].abs() < 1e-12);
-    assert_eq!(fwd(&Builtin::Trace, &[&a]).as_slice(), &[5.0]);
+    assert!(fwd(&Builtin::from(LogDet), &[&a]).as_slice()[0].abs() < 1e-12);
+    assert_eq!(fwd(&Builtin::from(Trace), &[&a]).as_slice(), &[5.0]);
     // f32 through the same generic code.
     let a32: Matrix<f32> = a.cast();
     assert!((linalg::det(&a32).unwrap() + 1.0).abs() < 1e-5);
@@ -262,7 +266,7 @@ fn singular_matrices_are_errors_in_linalg_and_panics_in_ops() {
     );
 
     let exact = Matrix::from_rows(&[[1.0, 2.0], [2.0, 4.0]]);
-    for (op, name) in [(Builtin::Inverse, "inverse"), (Builtin::LogDet, "logdet")] {
+    for (op, name) in [(Builtin::from(Inverse), "inverse"), (Builtin::from(LogDet), "logdet")] {
         let e = exact.clone();
         let msg = panic_message(move || {
             fwd(&op, &[&e]);
@@ -271,13 +275,13 @@ fn singular_matrices_are_errors_in_linalg_and_panics_in_ops() {
     }
     let e = exact.clone();
     let msg = panic_message(move || {
-        fwd(&Builtin::Solve, &[&e, &Matrix::ones(2, 1)]);
+        fwd(&Builtin::from(Solve), &[&e, &Matrix::ones(2, 1)]);
     });
     assert!(msg.starts_with("solve: matrix is singular"), "{msg}");
     // det's value is fine (0); its gradient is what needs the inverse.
-    assert_eq!(fwd(&Builtin::Det, &[&exact]).as_slice(), &[0.0]);
+    assert_eq!(fwd(&Builtin::from(Det), &[&exact]).as_slice(), &[0.0]);
     let msg = panic_message(move || {
-        vjp(&Builtin::Det, &[&exact], &[1.0]);
+        vjp(&Builtin::from(Det), &[&exact], &[1.0]);
     });
     assert!(msg.starts_with("det: matrix is singular"), "{msg}");
 }
@@ -286,8 +290,13 @@ fn singular_matrices_are_errors_in_linalg_and_panics_in_ops() {
 fn ops_run_on_f32() {
     let x32: Matrix<f32> = Matrix::from_rows(&[[0.5f32, -1.0, 2.0], [3.0, 0.25, -0.5]]);
     let x64: Matrix<f64> = x32.cast();
-    for op in [Builtin::Softmax, Builtin::LogSoftmax, Builtin::Sigmoid, Builtin::MatMul { ta: false, tb: true }] {
-        let two = matches!(op, Builtin::MatMul { .. });
+    for op in [
+        Builtin::from(Softmax),
+        Builtin::from(LogSoftmax),
+        Builtin::from(Sigmoid),
+        Builtin::from(MatMul { ta: false, tb: true }),
+    ] {
+        let two = matches!(op, Builtin::Product(ProductOp::MatMul(_)));
         let in32: Vec<&Matrix<f32>> = if two { vec![&x32, &x32] } else { vec![&x32] };
         let in64: Vec<&Matrix<f64>> = if two { vec![&x64, &x64] } else { vec![&x64] };
         let s = MatOp::<f32>::output_shape(&op, &in32.iter().map(|m| m.shape()).collect::<Vec<_>>());

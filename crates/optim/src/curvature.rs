@@ -11,7 +11,7 @@
 //!
 //! * [`hessian_eigen`]: eigen-decomposition of a Hessian (symmetrized first; the
 //!   tape's Hessian is symmetric only to rounding), by
-//!   [`symmetric_eigen`] (cyclic Jacobi).
+//!   [`symmetric_eigen`] (nalgebra's Householder + implicit QR).
 //! * [`classify`]: the second-derivative test on the eigenvalues, with a
 //!   tolerance: [`CriticalPoint::Minimum`], [`Maximum`](CriticalPoint::Maximum),
 //!   [`Saddle`](CriticalPoint::Saddle) or [`Degenerate`](CriticalPoint::Degenerate).
@@ -24,6 +24,12 @@
 //!   [`Objective`], with the gradient and Hessian
 //!   from the tape; [`analyze_derivatives`] does the same for derivatives from any
 //!   other source.
+//!
+//! All of this forms the dense Hessian (`n` Hessian-vector products, then
+//! `O(n³)`), which is right up to a few hundred parameters. For a network, the
+//! matrix-free methods of [`spectra`](crate::spectra) answer the same questions
+//! — the extreme eigenvalues (is it a saddle? how sharp?), the trace, the whole
+//! spectral density — from tens of Hessian-vector products.
 //!
 //! ```
 //! use wengert_optim::curvature::{analyze, CriticalPoint, CurvatureOptions};
@@ -150,7 +156,7 @@ pub fn symmetrize(h: &Matrix<f64>) -> (Matrix<f64>, f64) {
 }
 
 /// Eigen-decomposition of a Hessian: symmetrized first (see [`symmetrize`]),
-/// then cyclic Jacobi ([`symmetric_eigen`]). Eigenvalues descending.
+/// then [`symmetric_eigen`]. Eigenvalues descending.
 ///
 /// ```
 /// use wengert_optim::curvature::hessian_eigen;

@@ -19,6 +19,19 @@
 //! * **Curvature analysis** ([`curvature`]): the Hessian's spectrum at a point,
 //!   minimum / maximum / saddle / degenerate, the condition number, and a
 //!   Jensen-inequality convexity check along a segment.
+//! * **Curvature at network scale** ([`spectra`]): power iteration, Lanczos
+//!   top-k / bottom-k eigenpairs, the sharpness `top_eigenvalue`, Hutchinson's
+//!   trace and stochastic Lanczos quadrature for the spectral density — from
+//!   Hessian-vector products only, on closures or directly on a model's
+//!   [`Params`].
+//! * **Gauss-Newton** ([`gauss_newton`]): generalized Gauss-Newton products for
+//!   MSE and softmax cross-entropy, and the Gauss-Newton / Levenberg-Marquardt
+//!   least-squares solvers. **Dense BFGS** ([`bfgs`]) and **trust-region
+//!   Newton-CG** ([`trust_region`], which escapes saddles along Lanczos
+//!   eigenvectors). The **soft-margin SVM** ([`svm`]) in the primal and the dual.
+//!   These newer solvers return a [`SolverError`] naming the solver and the
+//!   problem on bad input (a non-finite start, a closure returning the wrong
+//!   dimension).
 //!
 //! ## The family tree
 //!
@@ -33,10 +46,15 @@
 //! │           ├── AMSGrad (AmsGrad)      denominator never shrinks
 //! │           └── Adafactor (Adafactor)  second moment factored into rows × columns
 //! ├── Lion (Lion)                        sign of an interpolated momentum
-//! └── second order (second_order)
-//!     ├── L-BFGS (lbfgs)                 curvature from the last m gradient changes
-//!     ├── Newton-CG (newton_cg)          Newton step by CG on Hessian-vector products
-//!     └── Newton + Levenberg–Marquardt (newton_lm)   dense Hessian, damped
+//! ├── second order (second_order)
+//! │   ├── L-BFGS (lbfgs)                 curvature from the last m gradient changes
+//! │   ├── BFGS (bfgs::bfgs)              the full n × n inverse-Hessian update
+//! │   ├── Newton-CG (newton_cg)          Newton step by CG on Hessian-vector products
+//! │   ├── trust-region Newton-CG (trust_region::trust_region_newton_cg)   Steihaug CG in a ball
+//! │   └── Newton + Levenberg–Marquardt (newton_lm)   dense Hessian, damped
+//! └── least squares (gauss_newton)
+//!     ├── Gauss-Newton (gauss_newton::gauss_newton)          JᵀJ instead of the Hessian
+//!     └── Levenberg-Marquardt (gauss_newton::levenberg_marquardt)   …damped
 //! ```
 //!
 //! ## Which to use
@@ -56,11 +74,21 @@
 //!   momentum like `(√κ − 1)/(√κ + 1)`, κ = L/μ).
 //! * **Sparse or very unevenly scaled features**: [`AdaGrad`]; [`RmsProp`] if the
 //!   rates must be able to grow back.
+//! * **Nonlinear least squares** (curve fitting): [`levenberg_marquardt`](gauss_newton::levenberg_marquardt).
+//! * **Up to a few thousand parameters, gradients only**: [`bfgs`](bfgs::bfgs)
+//!   keeps all curvature it has seen (and returns the inverse-Hessian
+//!   approximation). **Indefinite problems with HVPs**:
+//!   [`trust_region_newton_cg`](trust_region::trust_region_newton_cg), which
+//!   does not stop at saddles.
 //! * **Constraints**: [`projected_gradient`](constrained::projected_gradient) when
 //!   the feasible set has a cheap projection (box, ball, simplex, sphere);
 //!   [`augmented_lagrangian`](constrained::augmented_lagrangian) for equality
-//!   constraints; [`kkt_report`](constrained::kkt_report) to check any candidate
+//!   constraints, [`augmented_lagrangian_inequality`](constrained::augmented_lagrangian_inequality)
+//!   for inequalities `g(x) ≤ 0` (and equalities);
+//!   [`kkt_report`](constrained::kkt_report) to check any candidate
 //!   solution of an inequality-constrained problem.
+//! * **How sharp, how curved, is it a saddle?** [`spectra`] on Hessian-vector
+//!   products; [`curvature`] with the dense Hessian for small problems.
 //!
 //! ## Example
 //!
@@ -78,10 +106,12 @@
 #![warn(missing_docs)]
 #![forbid(unsafe_code)]
 
+pub mod bfgs;
 pub mod clip;
 pub mod constrained;
 pub mod curvature;
 pub mod first_order;
+pub mod gauss_newton;
 pub mod hyperparameters;
 pub mod linalg;
 pub mod optimizer;
@@ -89,7 +119,11 @@ pub mod params;
 pub mod problems;
 pub mod schedule;
 pub mod second_order;
+pub mod solver_error;
+pub mod spectra;
 pub mod state;
+pub mod svm;
+pub mod trust_region;
 
 pub use clip::{clip_grad_norm, clip_grad_value, clip_norm_slice, GradAccumulator};
 pub use first_order::{
@@ -104,4 +138,5 @@ pub use schedule::{
     WarmRestarts, WarmupCosine,
 };
 pub use second_order::{lbfgs, newton_cg, newton_lm, OptimResult, Termination};
+pub use solver_error::SolverError;
 pub use state::{OptimizerState, StateError};

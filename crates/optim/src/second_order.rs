@@ -39,6 +39,10 @@ pub enum Termination {
     /// No acceptable step could be found (line search failed or damping exploded);
     /// usually means the gradient is inaccurate or the limit of precision is reached.
     NoProgress,
+    /// The step became shorter than the step tolerance relative to `x` (the
+    /// least-squares solvers: at a minimum with a non-zero residual the gradient
+    /// tolerance may be out of reach while the iterates no longer move).
+    StepTolerance,
 }
 
 /// Outcome of a minimization.

@@ -8,7 +8,7 @@ use wengert_optim::constrained::{
     augmented_lagrangian, kkt_report, leading_eigenvector, projected_gradient, AugLagOptions, BoxSet, L2Ball,
     ProjectedGradientOptions, Projection, Simplex,
 };
-use wengert_optim::linalg::symmetric_eigen;
+use wengert_optim::linalg::symmetric_eigen_jacobi;
 use wengert_optim::problems::Quadratic;
 
 /// Every iterate of projected gradient lies in the set, and the limit is a fixed
@@ -137,7 +137,7 @@ fn pca_by_projected_gradient_recovers_the_jacobi_leading_eigenvector() {
     let sigma = centered.transpose().matmul(&centered).map(|v| v / (n - 1) as f64);
     let sigma = Matrix::from_fn(d, d, |i, j| 0.5 * (sigma[(i, j)] + sigma[(j, i)]));
 
-    let eig = symmetric_eigen(&sigma);
+    let eig = symmetric_eigen_jacobi(&sigma);
     let v1 = eig.vector(0);
     let lr = 1.0 / eig.values[0];
     let r = leading_eigenvector(&sigma, &[1.0; 6], lr, 10_000, 1e-13);
@@ -148,4 +148,74 @@ fn pca_by_projected_gradient_recovers_the_jacobi_leading_eigenvector() {
     }
     assert!((r.value - eig.values[0]).abs() < 1e-9 * eig.values[0]);
     assert!((r.vector.iter().map(|v| v * v).sum::<f64>() - 1.0).abs() < 1e-14);
+}
+
+/// The PHR augmented Lagrangian with equality and inequality constraints on a
+/// problem solved by hand: `min x² + y² + z²` s.t. `x + y + z = 1`, `x ≥ ½`
+/// (as `½ − x ≤ 0`), `z ≤ 2` (inactive). Solution (½, ¼, ¼), λ = ½ (equality),
+/// μ = (½, 0): stationarity `2x − λ − μ₁ = 0`, `2y − λ = 0`.
+#[test]
+fn augmented_lagrangian_handles_inequalities_with_complementary_slackness() {
+    use wengert_optim::constrained::{augmented_lagrangian_inequality, DenseConstraints};
+    let fg = |v: &[f64]| (v.iter().map(|a| a * a).sum::<f64>(), v.iter().map(|a| 2.0 * a).collect::<Vec<_>>());
+    let eq = |v: &[f64]| (vec![v[0] + v[1] + v[2] - 1.0], Matrix::from_rows(&[[1.0, 1.0, 1.0]]));
+    let ineq = |v: &[f64]| (vec![0.5 - v[0], v[2] - 2.0], Matrix::from_rows(&[[-1.0, 0.0, 0.0], [0.0, 0.0, 1.0]]));
+    let r = augmented_lagrangian_inequality(
+        fg,
+        DenseConstraints::new(eq, ineq),
+        &[3.0, -1.0, 0.0],
+        &AugLagOptions::default(),
+    )
+    .unwrap();
+    assert!(r.converged, "{r:?}");
+    for (x, e) in r.x.iter().zip([0.5, 0.25, 0.25]) {
+        assert!((x - e).abs() < 1e-8, "{:?}", r.x);
+    }
+    assert!((r.equality_multipliers[0] - 0.5).abs() < 1e-7);
+    assert!((r.inequality_multipliers[0] - 0.5).abs() < 1e-7);
+    // The inactive constraint's multiplier is exactly zero: complementary slackness.
+    assert_eq!(r.inequality_multipliers[1], 0.0);
+    assert!(r.kkt.complementary_slackness < 1e-9 && r.kkt.primal_feasibility < 1e-9 && r.kkt.stationarity < 1e-7);
+    // Its KKT report agrees with kkt_report on the inequality part alone (with
+    // the equality folded into the objective's gradient).
+    let grad_f: Vec<f64> = r.x.iter().map(|a| 2.0 * a - r.equality_multipliers[0]).collect();
+    let (g, jg) = ineq(&r.x);
+    let check = kkt_report(&grad_f, &g, &jg, &r.inequality_multipliers);
+    assert!((check.stationarity - r.kkt.stationarity).abs() < 1e-12);
+    assert!((check.complementary_slackness - r.kkt.complementary_slackness).abs() < 1e-15);
+}
+
+#[test]
+fn the_inequality_augmented_lagrangian_refuses_bad_input() {
+    use wengert_optim::constrained::{augmented_lagrangian_inequality, DenseConstraints};
+    let fg = |v: &[f64]| (v[0] * v[0], vec![2.0 * v[0]]);
+    let ineq = |v: &[f64]| (vec![1.0 - v[0]], Matrix::from_rows(&[[-1.0]]));
+    let err = augmented_lagrangian_inequality(
+        fg,
+        DenseConstraints::inequalities(ineq),
+        &[f64::NAN],
+        &AugLagOptions::default(),
+    )
+    .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "augmented_lagrangian_inequality: the starting point has a non-finite entry x[0] = NaN"
+    );
+    let bad_grad = |v: &[f64]| (v[0] * v[0], vec![2.0 * v[0], 0.0]);
+    let err = augmented_lagrangian_inequality(
+        bad_grad,
+        DenseConstraints::inequalities(ineq),
+        &[2.0],
+        &AugLagOptions::default(),
+    )
+    .unwrap_err();
+    assert_eq!(err.to_string(), "augmented_lagrangian_inequality: the gradient at the start has 2 entries, expected 1");
+    let err = augmented_lagrangian_inequality(
+        fg,
+        DenseConstraints::inequalities(ineq),
+        &[2.0],
+        &AugLagOptions { mu: 0.0, ..AugLagOptions::default() },
+    )
+    .unwrap_err();
+    assert_eq!(err.to_string(), "augmented_lagrangian_inequality: mu must be finite and > 0, got 0");
 }

@@ -26,6 +26,7 @@
 mod anomaly;
 mod check;
 mod gradients;
+mod lift;
 mod matvar;
 mod matvar_ops;
 mod scalar_op;
@@ -37,6 +38,7 @@ mod var;
 pub use anomaly::{Anomaly, Phase};
 pub use check::{check_gradient, gradcheck, numerical_gradient, numerical_hessian, relative_error, GradCheck};
 pub use gradients::Gradients;
+pub use lift::{DualLift, DualVjp};
 pub use matvar::MatVar;
 pub use scalar_op::ScalarOp;
 pub use tape::Tape;

@@ -1,7 +1,9 @@
 //! The built-in matrix ops as methods of [`MatVar`], and its operators.
 //!
-//! Each method records one [`Builtin`] node (see `docs/ops.md` for every value
-//! and vector-Jacobian product). Reductions to a scalar return a [`Var`].
+//! Each method records one [`Builtin`] node (see `docs/ops.md` for every value,
+//! vector-Jacobian product and Jacobian-vector product); any other op of the
+//! catalogue is recorded with [`Tape::apply`](crate::Tape::apply). Reductions to
+//! a scalar return a [`Var`].
 //! Operators: `a + b`, `a - b` (broadcasting a row vector, a column vector or a
 //! `1 × 1` operand), `-a`, `a * c` / `a / c` / `a + c` / `a - c` with an `f64`
 //! constant, and `a * s` with a scalar [`Var`] (a tracked scale). `*` between two
@@ -10,20 +12,20 @@
 
 use std::ops::{Add, Div, Mul, Neg, Sub};
 
-use wengert_ops::rules::{Axis, Builtin};
+use wengert_ops::rules::{self, Axis, Builtin};
 use wengert_ops::Scalar;
 
 use crate::matvar::MatVar;
 use crate::var::Var;
 
 impl<'t, T: Scalar> MatVar<'t, T> {
-    fn unary(self, op: Builtin) -> Self {
+    fn unary(self, op: impl Into<Builtin>) -> Self {
         self.tape.apply(op, &[self])
     }
-    fn binary(self, op: Builtin, other: Self) -> Self {
+    fn binary(self, op: impl Into<Builtin>, other: Self) -> Self {
         self.tape.apply(op, &[self, other])
     }
-    fn reduce(self, op: Builtin) -> Var<'t, T> {
+    fn reduce(self, op: impl Into<Builtin>) -> Var<'t, T> {
         self.unary(op).to_scalar()
     }
 
@@ -31,137 +33,137 @@ impl<'t, T: Scalar> MatVar<'t, T> {
     /// Matrix product `self · b`. Panics if the inner dimensions differ, e.g.
     /// `matmul: (3×4)·(5×2): inner dimensions 4 and 5 differ`.
     pub fn matmul(self, b: Self) -> Self {
-        self.binary(Builtin::MatMul { ta: false, tb: false }, b)
+        self.binary(rules::MatMul { ta: false, tb: false }, b)
     }
     /// `selfᵀ · b`, without materializing the transpose.
     pub fn matmul_tn(self, b: Self) -> Self {
-        self.binary(Builtin::MatMul { ta: true, tb: false }, b)
+        self.binary(rules::MatMul { ta: true, tb: false }, b)
     }
     /// `self · bᵀ`, without materializing the transpose.
     pub fn matmul_nt(self, b: Self) -> Self {
-        self.binary(Builtin::MatMul { ta: false, tb: true }, b)
+        self.binary(rules::MatMul { ta: false, tb: true }, b)
     }
     /// `selfᵀ · bᵀ`, without materializing either transpose.
     pub fn matmul_tt(self, b: Self) -> Self {
-        self.binary(Builtin::MatMul { ta: true, tb: true }, b)
+        self.binary(rules::MatMul { ta: true, tb: true }, b)
     }
     /// Elementwise product, broadcasting like `+`.
     pub fn mul_elem(self, b: Self) -> Self {
-        self.binary(Builtin::Mul, b)
+        self.binary(rules::Mul, b)
     }
     /// Elementwise quotient, broadcasting like `+`.
     pub fn div_elem(self, b: Self) -> Self {
-        self.binary(Builtin::Div, b)
+        self.binary(rules::Div, b)
     }
     /// `Σ selfᵢⱼ bᵢⱼ` of two same-shape matrices.
     pub fn dot(self, b: Self) -> Var<'t, T> {
-        self.binary(Builtin::Dot, b).to_scalar()
+        self.binary(rules::Dot, b).to_scalar()
     }
     /// Outer product `u vᵀ` of two vectors (each a row or a column).
     pub fn outer(self, v: Self) -> Self {
-        self.binary(Builtin::Outer, v)
+        self.binary(rules::Outer, v)
     }
     /// `c · self` for a constant `c`.
     pub fn scale(self, c: f64) -> Self {
-        self.unary(Builtin::Scale(c))
+        self.unary(rules::Scale(c))
     }
     /// `s · self` for a tracked scalar `s`: the gradient reaches `s` too.
     pub fn scale_by(self, s: Var<'t, T>) -> Self {
         match s.tape() {
-            Some(_) => self.binary(Builtin::ScaleBy, s.to_matrix()),
-            None => self.unary(Builtin::Scale(s.value())),
+            Some(_) => self.binary(rules::ScaleBy, s.to_matrix()),
+            None => self.unary(rules::Scale(s.value())),
         }
     }
 
     // ----- elementwise functions -----
     /// `eˣ` elementwise.
     pub fn exp(self) -> Self {
-        self.unary(Builtin::Exp)
+        self.unary(rules::Exp)
     }
     /// `ln x` elementwise.
     pub fn ln(self) -> Self {
-        self.unary(Builtin::Ln)
+        self.unary(rules::Ln)
     }
     /// `√x` elementwise.
     pub fn sqrt(self) -> Self {
-        self.unary(Builtin::Sqrt)
+        self.unary(rules::Sqrt)
     }
     /// `xᵖ` elementwise for a constant `p`.
     pub fn powf(self, p: f64) -> Self {
-        self.unary(Builtin::Powf(p))
+        self.unary(rules::Powf(p))
     }
     /// `|x|` elementwise (derivative 0 at 0).
     pub fn abs(self) -> Self {
-        self.unary(Builtin::Abs)
+        self.unary(rules::Abs)
     }
     /// Logistic sigmoid elementwise.
     pub fn sigmoid(self) -> Self {
-        self.unary(Builtin::Sigmoid)
+        self.unary(rules::Sigmoid)
     }
     /// `tanh x` elementwise.
     pub fn tanh(self) -> Self {
-        self.unary(Builtin::Tanh)
+        self.unary(rules::Tanh)
     }
     /// `max(x, 0)` elementwise (derivative 0 at 0).
     pub fn relu(self) -> Self {
-        self.unary(Builtin::Relu)
+        self.unary(rules::Relu)
     }
     /// `ln(1 + eˣ)` elementwise, stable for large `|x|`.
     pub fn softplus(self) -> Self {
-        self.unary(Builtin::Softplus)
+        self.unary(rules::Softplus)
     }
     /// `min(max(x, lo), hi)` elementwise (derivative 1 strictly inside, 0 at and
     /// beyond the bounds).
     pub fn clamp(self, lo: f64, hi: f64) -> Self {
-        self.unary(Builtin::Clamp { lo, hi })
+        self.unary(rules::Clamp { lo, hi })
     }
 
     // ----- reductions -----
     /// Sum of all elements.
     pub fn sum(self) -> Var<'t, T> {
-        self.reduce(Builtin::Sum(Axis::All))
+        self.reduce(rules::Sum(Axis::All))
     }
     /// Mean of all elements.
     pub fn mean(self) -> Var<'t, T> {
-        self.reduce(Builtin::Mean(Axis::All))
+        self.reduce(rules::Mean(Axis::All))
     }
     /// Sum of each row (`m × 1`).
     pub fn sum_per_row(self) -> Self {
-        self.unary(Builtin::Sum(Axis::PerRow))
+        self.unary(rules::Sum(Axis::PerRow))
     }
     /// Sum of each column (`1 × n`).
     pub fn sum_per_col(self) -> Self {
-        self.unary(Builtin::Sum(Axis::PerCol))
+        self.unary(rules::Sum(Axis::PerCol))
     }
     /// Mean of each row (`m × 1`).
     pub fn mean_per_row(self) -> Self {
-        self.unary(Builtin::Mean(Axis::PerRow))
+        self.unary(rules::Mean(Axis::PerRow))
     }
     /// Mean of each column (`1 × n`).
     pub fn mean_per_col(self) -> Self {
-        self.unary(Builtin::Mean(Axis::PerCol))
+        self.unary(rules::Mean(Axis::PerCol))
     }
     /// Maximum of each row (`m × 1`); the gradient goes to the first arg-max.
     pub fn max_per_row(self) -> Self {
-        self.unary(Builtin::MaxRows)
+        self.unary(rules::MaxRows)
     }
 
     // ----- shape -----
     /// Transpose.
     pub fn t(self) -> Self {
-        self.unary(Builtin::Transpose)
+        self.unary(rules::Transpose)
     }
     /// The same elements (row-major) as a `rows × cols` matrix.
     pub fn reshape(self, rows: usize, cols: usize) -> Self {
-        self.unary(Builtin::Reshape { rows, cols })
+        self.unary(rules::Reshape { rows, cols })
     }
     /// Rows `start..end`.
     pub fn slice_rows(self, start: usize, end: usize) -> Self {
-        self.unary(Builtin::SliceRows { start, end })
+        self.unary(rules::SliceRows { start, end })
     }
     /// Columns `start..end`.
     pub fn slice_cols(self, start: usize, end: usize) -> Self {
-        self.unary(Builtin::SliceCols { start, end })
+        self.unary(rules::SliceCols { start, end })
     }
     /// Element `(i, j)` as a scalar variable.
     pub fn at(self, i: usize, j: usize) -> Var<'t, T> {
@@ -170,98 +172,98 @@ impl<'t, T: Scalar> MatVar<'t, T> {
     /// Stacks matrices vertically (all with the same column count).
     pub fn concat_rows(parts: &[Self]) -> Self {
         let first = parts.first().expect("concat_rows: no matrices given");
-        first.tape.apply(Builtin::ConcatRows, parts)
+        first.tape.apply(rules::ConcatRows, parts)
     }
     /// Places matrices side by side (all with the same row count).
     pub fn concat_cols(parts: &[Self]) -> Self {
         let first = parts.first().expect("concat_cols: no matrices given");
-        first.tape.apply(Builtin::ConcatCols, parts)
+        first.tape.apply(rules::ConcatCols, parts)
     }
     /// Rows `idx[0], idx[1], …` (an embedding or factor lookup); the gradient
     /// scatter-adds back, so repeated indices accumulate.
     pub fn gather_rows(self, idx: &[usize]) -> Self {
-        self.unary(Builtin::GatherRows(self.tape.index_vec(idx)))
+        self.unary(rules::GatherRows(self.tape.index_vec(idx)))
     }
 
     // ----- softmax and losses -----
     /// Softmax of each row (max subtracted: no overflow).
     pub fn softmax(self) -> Self {
-        self.unary(Builtin::Softmax)
+        self.unary(rules::Softmax)
     }
     /// Log-softmax of each row (finite for every finite input).
     pub fn log_softmax(self) -> Self {
-        self.unary(Builtin::LogSoftmax)
+        self.unary(rules::LogSoftmax)
     }
     /// Mean cross-entropy of row-wise softmax(`self`) against class indices
     /// `labels` (one per row), fused: the gradient is `(p − onehot)/N`.
     pub fn softmax_cross_entropy(self, labels: &[usize]) -> Var<'t, T> {
-        self.reduce(Builtin::SoftmaxCrossEntropy(self.tape.index_vec(labels)))
+        self.reduce(rules::SoftmaxCrossEntropy(self.tape.index_vec(labels)))
     }
     /// Mean cross-entropy of row-wise softmax(`self`) against target
     /// distributions (one-hot or soft) of the same shape.
     pub fn softmax_cross_entropy_soft(self, targets: Self) -> Var<'t, T> {
-        self.binary(Builtin::SoftmaxCrossEntropySoft, targets).to_scalar()
+        self.binary(rules::SoftmaxCrossEntropySoft, targets).to_scalar()
     }
     /// Mean binary cross-entropy of sigmoid(`self`) against 0/1 (or soft)
     /// targets, in the stable form `ln(1 + e^{−|z|}) + max(z, 0) − y·z`.
     pub fn bce_with_logits(self, targets: Self) -> Var<'t, T> {
-        self.binary(Builtin::BceWithLogits, targets).to_scalar()
+        self.binary(rules::BceWithLogits, targets).to_scalar()
     }
     /// Mean squared difference to `target`.
     pub fn mse(self, target: Self) -> Var<'t, T> {
-        self.binary(Builtin::Mse, target).to_scalar()
+        self.binary(rules::Mse, target).to_scalar()
     }
     /// Mean squared difference over the entries where `mask` is 1 (observed
     /// entries of a matrix-factorization problem); 0 if none is.
     pub fn masked_mse(self, target: Self, mask: Self) -> Var<'t, T> {
-        self.tape.apply(Builtin::MaskedMse, &[self, target, mask]).to_scalar()
+        self.tape.apply(rules::MaskedMse, &[self, target, mask]).to_scalar()
     }
     /// `½ ‖self‖²` (Frobenius).
     pub fn l2_penalty(self) -> Var<'t, T> {
-        self.reduce(Builtin::L2Penalty)
+        self.reduce(rules::L2Penalty)
     }
 
     // ----- matrix calculus -----
     /// Trace of a square matrix.
     pub fn trace(self) -> Var<'t, T> {
-        self.reduce(Builtin::Trace)
+        self.reduce(rules::Trace)
     }
     /// Determinant (LU with partial pivoting). Its backward panics if the matrix
     /// is singular.
     pub fn det(self) -> Var<'t, T> {
-        self.reduce(Builtin::Det)
+        self.reduce(rules::Det)
     }
     /// `ln |det self|`; panics if the matrix is singular.
     pub fn logdet(self) -> Var<'t, T> {
-        self.reduce(Builtin::LogDet)
+        self.reduce(rules::LogDet)
     }
     /// Inverse; panics if the matrix is singular.
     pub fn inverse(self) -> Self {
-        self.unary(Builtin::Inverse)
+        self.unary(rules::Inverse)
     }
     /// `self⁻¹ · b` by LU, without forming the inverse; panics if `self` is
     /// singular.
     pub fn solve(self, b: Self) -> Self {
-        self.binary(Builtin::Solve, b)
+        self.binary(rules::Solve, b)
     }
 }
 
 impl<'t, T: Scalar> Add for MatVar<'t, T> {
     type Output = Self;
     fn add(self, b: Self) -> Self {
-        self.binary(Builtin::Add, b)
+        self.binary(rules::Add, b)
     }
 }
 impl<'t, T: Scalar> Sub for MatVar<'t, T> {
     type Output = Self;
     fn sub(self, b: Self) -> Self {
-        self.binary(Builtin::Sub, b)
+        self.binary(rules::Sub, b)
     }
 }
 impl<'t, T: Scalar> Neg for MatVar<'t, T> {
     type Output = Self;
     fn neg(self) -> Self {
-        self.unary(Builtin::Neg)
+        self.unary(rules::Neg)
     }
 }
 impl<'t, T: Scalar> Mul<f64> for MatVar<'t, T> {
@@ -279,13 +281,13 @@ impl<'t, T: Scalar> Div<f64> for MatVar<'t, T> {
 impl<'t, T: Scalar> Add<f64> for MatVar<'t, T> {
     type Output = Self;
     fn add(self, c: f64) -> Self {
-        self.unary(Builtin::AddConst(c))
+        self.unary(rules::AddConst(c))
     }
 }
 impl<'t, T: Scalar> Sub<f64> for MatVar<'t, T> {
     type Output = Self;
     fn sub(self, c: f64) -> Self {
-        self.unary(Builtin::AddConst(-c))
+        self.unary(rules::AddConst(-c))
     }
 }
 impl<'t, T: Scalar> Mul<Var<'t, T>> for MatVar<'t, T> {

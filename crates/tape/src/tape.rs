@@ -40,7 +40,7 @@ use std::cell::{RefCell, UnsafeCell};
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use smallvec::SmallVec;
-use wengert_ops::rules::Builtin;
+use wengert_ops::rules::{Builtin, Spares};
 use wengert_ops::{MatOp, Matrix, Scalar};
 
 use crate::anomaly::{first_non_finite, Anomaly, AnomalyLog, Phase};
@@ -112,8 +112,9 @@ pub(crate) struct Inner<T: Scalar> {
     pub(crate) scalar_refs: Vec<u32>,
     /// Unshared matrices whose storage `clear()` recovered, for reuse.
     pub(crate) pool: Vec<Matrix<T>>,
-    /// Index vectors (labels, gathered rows) recovered by `clear()`.
-    pub(crate) index_pool: Vec<Vec<usize>>,
+    /// Storage of ops' parameters (label and index vectors) that `clear()`
+    /// recovered through [`Builtin::recycle`].
+    pub(crate) spares: Spares,
     /// Anomaly mode's log (`None` when the mode is off).
     pub(crate) anomaly: Option<AnomalyLog>,
 }
@@ -122,7 +123,7 @@ impl<T: Scalar> Inner<T> {
     /// A `rows × cols` matrix for an op's output, reusing pooled storage when
     /// some is big enough (smallest fit first). Its contents are unspecified: the
     /// op's `forward` overwrites all of it (the `MatOp` contract, checked for every
-    /// built-in op by `tests/dot_product.rs`), so clearing it first would be
+    /// built-in op by the harness in `wengert_ops::check`), so clearing it first would be
     /// wasted work.
     pub(crate) fn take_matrix(&mut self, rows: usize, cols: usize) -> Matrix<T> {
         take_from_pool(&mut self.pool, rows, cols, false)
@@ -234,7 +235,7 @@ impl<T: Scalar> Tape<T> {
                 events: Vec::new(),
                 scalar_refs: Vec::new(),
                 pool: Vec::new(),
-                index_pool: Vec::new(),
+                spares: Spares::default(),
                 anomaly: None,
             }),
         }
@@ -271,8 +272,8 @@ impl<T: Scalar> Tape<T> {
             if !node.value.is_shared() {
                 inner.pool.push(node.value);
             }
-            if let Some(NodeOp::Builtin(Builtin::SoftmaxCrossEntropy(v) | Builtin::GatherRows(v))) = node.op {
-                inner.index_pool.push(v);
+            if let Some(NodeOp::Builtin(op)) = node.op {
+                op.recycle(&mut inner.spares);
             }
         }
     }
@@ -470,26 +471,26 @@ impl<T: Scalar> Tape<T> {
     /// Records the built-in `op` applied to `inputs` and returns its output.
     ///
     /// The methods of [`MatVar`] (`matmul`, `relu`, `softmax_cross_entropy`, …)
-    /// are thin wrappers around this. If no input is tracked, the value is
-    /// computed and the node is a constant.
-    pub fn apply(&self, op: Builtin, inputs: &[MatVar<'_, T>]) -> MatVar<'_, T> {
-        self.record(NodeOp::Builtin(op), inputs)
+    /// are thin wrappers around this; any op of the catalogue can be recorded
+    /// directly, e.g. `tape.apply(Exp, &[x])` (see `wengert_ops::rules`). If no
+    /// input is tracked, the value is computed and the node is a constant.
+    pub fn apply(&self, op: impl Into<Builtin>, inputs: &[MatVar<'_, T>]) -> MatVar<'_, T> {
+        self.record(NodeOp::Builtin(op.into()), inputs)
     }
 
     /// A vector of indices for an op's parameters (labels, row indices), reusing
     /// storage recovered by `clear()`.
     pub(crate) fn index_vec(&self, idx: &[usize]) -> Vec<usize> {
-        let mut v = self.inner.borrow_mut().index_pool.pop().unwrap_or_default();
-        v.clear();
-        v.extend_from_slice(idx);
-        v
+        self.inner.borrow_mut().spares.index_vec(idx)
     }
 
     /// Records a user-defined op (any [`MatOp`]) applied to `inputs`.
     ///
     /// Implement `MatOp<T>` generically for every `T: Scalar` and the op also
-    /// works on tapes over dual numbers, which gives exact Hessian-vector products
-    /// through it.
+    /// works on tapes over dual numbers, which gives forward mode and exact
+    /// Hessian-vector products through it. An op whose value exists for one
+    /// plain type only is recorded on dual-number tapes through
+    /// [`DualLift`](crate::DualLift) and its JVP.
     pub fn apply_custom<O: MatOp<T> + 'static>(&self, op: O, inputs: &[MatVar<'_, T>]) -> MatVar<'_, T> {
         self.record(NodeOp::Custom(Box::new(op)), inputs)
     }

@@ -22,16 +22,20 @@ use wengert_ops::{Matrix, Scalar};
 use super::{DataError, Dataset};
 
 /// One mini-batch: `features` is `batch_len × n_features`, `targets` is
-/// `batch_len × 1`, and `labels` holds the targets as class labels — filled only
-/// when every target of the dataset is a class label, empty otherwise (e.g. for
-/// a regression target). `indices` are the rows of the dataset in the batch.
+/// `batch_len × 1`, and `labels` holds each row's class (an index into the
+/// dataset's [`ClassMap`](super::ClassMap)) — filled only when the dataset's
+/// targets are class labels, empty otherwise (e.g. for a regression target).
+/// `indices` are the rows of the dataset in the batch.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Batch<T> {
     /// The feature rows of the batch.
     pub features: Matrix<T>,
-    /// The targets as a column vector (for regression losses).
+    /// The targets as a column vector: the raw targets (for regression
+    /// losses), or each row's class index with
+    /// [`Batches::class_targets`] (for a binary logistic loss, which compares
+    /// against 0 and 1 whatever the two labels are).
     pub targets: Matrix<T>,
-    /// The targets as class labels (for classification losses); empty if the
+    /// Each row's class index (for classification losses); empty if the
     /// dataset's targets are not class labels.
     pub labels: Vec<usize>,
     /// Which dataset rows are in the batch, in batch order.
@@ -105,6 +109,7 @@ pub struct Batches<'a> {
     batch_size: usize,
     keep_partial: bool,
     shuffle: bool,
+    class_targets: bool,
     rng: StdRng,
 }
 
@@ -123,8 +128,18 @@ impl<'a> Batches<'a> {
             batch_size,
             keep_partial: true,
             shuffle: true,
+            class_targets: false,
             rng: StdRng::seed_from_u64(seed),
         })
+    }
+
+    /// Whether [`Batch::targets`] holds each row's class index instead of
+    /// its raw target (default `false`). A classifier wants the index: labels
+    /// 3 and 7 are classes 0 and 1, and a binary logistic loss compares with
+    /// 0 and 1. Has no effect if the targets are not class labels.
+    pub fn class_targets(mut self, yes: bool) -> Self {
+        self.class_targets = yes;
+        self
     }
 
     /// Whether to yield the last batch of an epoch when it has fewer than
@@ -147,7 +162,8 @@ impl<'a> Batches<'a> {
         self.batch_size
     }
 
-    /// Whether batches carry class labels (all targets are non-negative integers).
+    /// Whether batches carry class labels (the dataset's targets are class labels:
+    /// see [`Dataset::class_labels`]).
     pub fn has_labels(&self) -> bool {
         self.labels.is_some()
     }
@@ -210,9 +226,10 @@ impl<T: Scalar> Epoch<'_, '_, T> {
                 }
             }
         });
+        let class_targets = b.labels.as_ref().filter(|_| b.class_targets);
         refill(&mut buf.targets, rows.len(), 1, |out| {
             for (o, &i) in out.iter_mut().zip(rows) {
-                *o = T::from_f64(ds.targets()[i]);
+                *o = T::from_f64(class_targets.map_or(ds.targets()[i], |labels| labels[i] as f64));
             }
         });
         buf.labels.clear();
@@ -301,5 +318,17 @@ mod tests {
         assert_eq!(idx, vec![vec![0, 1], vec![2, 3], vec![4]]);
         assert_eq!(batches.epoch::<f32>().len(), 3);
         assert!(Batches::new(&ds, 0, 0).is_err());
+    }
+
+    #[test]
+    fn class_targets_are_the_class_indices() {
+        let x = Matrix::from_fn(3, 1, |i, _| i as f64);
+        let ds = Dataset::new(x, vec![7.0, 3.0, 7.0], vec!["x".into()], "y").unwrap();
+        let plain: Vec<f64> =
+            Batches::new(&ds, 3, 0).unwrap().shuffle(false).epoch::<f64>().next().unwrap().targets.as_slice().to_vec();
+        assert_eq!(plain, vec![7.0, 3.0, 7.0]);
+        let mut batches = Batches::new(&ds, 3, 0).unwrap().shuffle(false).class_targets(true);
+        let batch = batches.epoch::<f64>().next().unwrap();
+        assert_eq!((batch.targets.as_slice(), &batch.labels[..]), (&[1.0, 0.0, 1.0][..], &[1, 0, 1][..]));
     }
 }

@@ -70,12 +70,61 @@ pub enum DataError {
         /// Number of labels in `labels`.
         n_labels: usize,
     },
-    /// A target was asked for as a class label but is not a non-negative integer.
+    /// A target was asked for as a class label but is not a whole number (or
+    /// is beyond ±2⁵³, where not every integer is an `f64`).
     NotClassLabel {
         /// 0-based index of the example.
         index: usize,
         /// Its target value.
         value: f64,
+    },
+    /// The targets have more distinct values than a classifier takes
+    /// ([`MAX_CLASSES`](crate::data::MAX_CLASSES)): most likely a quantity to
+    /// regress on.
+    TooManyClasses {
+        /// The limit.
+        max: usize,
+        /// 0-based index of the first example whose label is one class too many.
+        index: usize,
+        /// That label.
+        label: String,
+    },
+    /// A label is not one of the classes of a given
+    /// [`ClassMap`](crate::data::ClassMap) (e.g. a test file with a class the
+    /// model was not trained on).
+    UnknownClass {
+        /// 0-based index of the example.
+        index: usize,
+        /// Its label.
+        label: String,
+        /// The classes, as [`ClassMap`](crate::data::ClassMap)'s `Display` lists them.
+        classes: String,
+    },
+    /// A feature or target is NaN or infinite, or scaling made it so.
+    NotFinite {
+        /// 0-based example (row).
+        row: usize,
+        /// 0-based feature column, `None` for the target.
+        column: Option<usize>,
+        /// The column's name, when known.
+        column_name: Option<String>,
+        /// The value.
+        value: f64,
+        /// Whether the value was finite and became non-finite when scaled
+        /// (the input is far outside the range the scaling was fit on).
+        scaled: bool,
+    },
+    /// A feature column's mean or standard deviation is not finite, so it
+    /// cannot be standardized.
+    NonFiniteStatistics {
+        /// 0-based column.
+        column: usize,
+        /// The column's name, when known.
+        column_name: Option<String>,
+        /// Its mean.
+        mean: f64,
+        /// Its standard deviation.
+        std: f64,
     },
     /// [`load_bundled`](crate::data::load_bundled) was given a name it does not know.
     UnknownDataset {
@@ -153,6 +202,15 @@ pub enum IdxErrorKind {
         /// Bytes in the file.
         found: u64,
     },
+    /// The data goes on past the size the header declares. Raised while
+    /// streaming compressed data, which stops there instead of decompressing
+    /// the rest (so its length is not known).
+    TrailingData {
+        /// The dimension sizes from the header.
+        dims: Vec<u32>,
+        /// Total length the header implies (header + data).
+        expected_len: u64,
+    },
     /// The sizes in the header do not match the number of data bytes.
     SizeMismatch {
         /// The dimension sizes from the header.
@@ -168,6 +226,20 @@ impl DataError {
     /// Shorthand for [`DataError::InvalidArgument`].
     pub(crate) fn invalid(message: impl Into<String>) -> Self {
         DataError::InvalidArgument { message: message.into() }
+    }
+
+    /// Fills in the column name of a [`NotFinite`](Self::NotFinite) or
+    /// [`NonFiniteStatistics`](Self::NonFiniteStatistics) error raised on a
+    /// bare matrix, from the dataset's `names`.
+    pub(crate) fn name_column(mut self, names: &[String]) -> Self {
+        if let DataError::NotFinite { column: Some(c), column_name, .. }
+        | DataError::NonFiniteStatistics { column: c, column_name, .. } = &mut self
+        {
+            if column_name.is_none() {
+                *column_name = names.get(*c).cloned();
+            }
+        }
+        self
     }
 }
 
@@ -192,6 +264,11 @@ fn describe_magic(magic: u32) -> String {
         _ => "",
     };
     format!("IDX {ty}, {dims} dimension{}{what}", if dims == 1 { "" } else { "s" })
+}
+
+/// `60000×28×28`.
+fn join_dims(dims: &[u32]) -> String {
+    dims.iter().map(u32::to_string).collect::<Vec<_>>().join("×")
 }
 
 impl fmt::Display for CsvErrorKind {
@@ -234,14 +311,19 @@ impl fmt::Display for IdxErrorKind {
                 write!(f, "file truncated inside the header: the header needs {needed} bytes, the file has {found}")
             }
             IdxErrorKind::SizeMismatch { dims, expected_len, actual_len } => {
-                let dims: Vec<String> = dims.iter().map(u32::to_string).collect();
                 let how = if actual_len < expected_len { "file truncated" } else { "trailing bytes after the data" };
                 write!(
                     f,
                     "{how}: the header sizes {} imply {expected_len} bytes in total, but the file has {actual_len}",
-                    dims.join("×")
+                    join_dims(dims)
                 )
             }
+            IdxErrorKind::TrailingData { dims, expected_len } => write!(
+                f,
+                "trailing bytes after the data: the header sizes {} imply {expected_len} bytes in total, but the \
+                 data goes on (not decompressed further)",
+                join_dims(dims)
+            ),
         }
     }
 }
@@ -273,8 +355,39 @@ impl fmt::Display for DataError {
             DataError::NotClassLabel { index, value } => write!(
                 f,
                 "target {value} of example {index} (0-based) is not a class label: \
-                 class labels must be non-negative integers"
+                 class labels must be whole numbers (at most 2^53 in magnitude) or names"
             ),
+            DataError::TooManyClasses { max, index, label } => write!(
+                f,
+                "more than {max} distinct target values (label {label} of example {index}, 0-based, is one too \
+                 many): too many to be class labels; a target like this is usually a quantity to fit by regression"
+            ),
+            DataError::UnknownClass { index, label, classes } => write!(
+                f,
+                "example {index} (0-based) has the label {label}, which is not one of the classes ({classes})"
+            ),
+            DataError::NotFinite { row, column, column_name, value, scaled } => {
+                write!(f, "example {row} (0-based)")?;
+                match column {
+                    Some(c) => write!(f, ", column {c} (0-based)")?,
+                    None => f.write_str(", target")?,
+                }
+                if let Some(name) = column_name {
+                    write!(f, " (`{name}`)")?;
+                }
+                if *scaled {
+                    write!(f, ": scaling makes it {value}; the value is far outside the range the scaling was fit on")
+                } else {
+                    write!(f, ": the value is {value}; NaN and infinite values cannot be trained on")
+                }
+            }
+            DataError::NonFiniteStatistics { column, column_name, mean, std } => {
+                write!(f, "column {column} (0-based)")?;
+                if let Some(name) = column_name {
+                    write!(f, " (`{name}`)")?;
+                }
+                write!(f, ": its mean {mean} or standard deviation {std} is not finite, so it cannot be standardized")
+            }
             DataError::UnknownDataset { name } => {
                 let valid: Vec<&str> = crate::data::BundledName::ALL.iter().map(|n| n.name()).collect();
                 write!(f, "unknown bundled dataset `{name}`; valid names are: {}", valid.join(", "))

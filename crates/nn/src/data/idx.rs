@@ -7,13 +7,21 @@
 //! magic number, the header length and `header sizes × element size == data
 //! length` are all checked, and each failure names the file and the byte offset.
 //!
-//! Files are read in bulk: the whole file, gzip-decompressed in one pass when it
-//! starts with the gzip magic `1f 8b` (the bundled files are compressed; plain IDX
-//! files are accepted too), into a buffer sized from the gzip trailer.
+//! Why the header is read first and the rest streamed: a gzip file can expand
+//! a thousandfold, so decompressing a whole file before looking at it let a
+//! 520 KB file that expands to 512 MiB take 528 MB of memory just to be told
+//! it has trailing bytes. Files (and bytes in memory) are read as a stream —
+//! gzip-decompressed on the fly when they start with the gzip magic `1f 8b`
+//! (the bundled files are compressed; plain IDX files are accepted too) —
+//! the header is checked, and exactly the data it declares is read, plus one
+//! byte to tell whether more follows. Nothing is allocated by a size a file
+//! declares beyond what its length can hold: the data buffer starts at the
+//! declared size only up to what the input could decompress to (deflate
+//! expands at most 1032-fold), and grows only as data actually arrives. A plain file's length is known, so it is checked against the
+//! header before any data is read.
 
-use std::borrow::Cow;
-use std::fs;
-use std::io::Read;
+use std::fs::File;
+use std::io::{self, Read};
 use std::path::Path;
 
 use flate2::read::MultiGzDecoder;
@@ -34,9 +42,12 @@ pub const MNIST_TEST_LABELS: &str = "t10k-labels-idx1-ubyte.gz";
 const IMAGES_MAGIC: u32 = 0x0000_0803;
 /// Magic number of an IDX file of unsigned bytes with 1 dimension (labels).
 const LABELS_MAGIC: u32 = 0x0000_0801;
-/// Upper bound for the buffer pre-allocated from a gzip size trailer, so that a
-/// corrupt trailer cannot ask for an absurd allocation up front.
-const MAX_SIZE_HINT: usize = 1 << 30;
+/// The gzip magic number, the first two bytes of every gzip file.
+const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
+/// The most that deflate can expand: a 258-byte match costs at least two bits
+/// (1032 = 258 × 8 / 2), so `n` compressed bytes hold at most `1032·n` bytes.
+/// Bounds the buffer reserved for decompressed data before it arrives.
+const MAX_DEFLATE_RATIO: u64 = 1032;
 
 /// A stack of grey-scale images from an IDX file, as raw bytes.
 ///
@@ -91,23 +102,19 @@ impl IdxImages {
 /// gzip-compressed or not.
 pub fn read_idx_images(path: impl AsRef<Path>) -> Result<IdxImages, DataError> {
     let path = path.as_ref();
-    parse_idx_images(&read(path)?, path)
+    images(read_file(path, IMAGES_MAGIC)?)
 }
 
 /// Reads an IDX label file (magic `0x00000801`: unsigned bytes, 1 dimension),
 /// gzip-compressed or not.
 pub fn read_idx_labels(path: impl AsRef<Path>) -> Result<Vec<u8>, DataError> {
-    let path = path.as_ref();
-    parse_idx_labels(&read(path)?, path)
+    Ok(read_file(path.as_ref(), LABELS_MAGIC)?.1)
 }
 
 /// Parses IDX image data already in memory (gzip-compressed or not); `source`
 /// names it in error messages.
 pub fn parse_idx_images(bytes: &[u8], source: impl AsRef<Path>) -> Result<IdxImages, DataError> {
-    let path = source.as_ref();
-    let (data, compressed) = decompress(bytes, path)?;
-    let (dims, payload) = split_idx(&data, path, compressed, IMAGES_MAGIC)?;
-    Ok(IdxImages { count: dims[0] as usize, rows: dims[1] as usize, cols: dims[2] as usize, pixels: payload.to_vec() })
+    images(parse_bytes(bytes, source.as_ref(), IMAGES_MAGIC)?)
 }
 
 /// Parses IDX label data already in memory (gzip-compressed or not); `source`
@@ -124,10 +131,11 @@ pub fn parse_idx_images(bytes: &[u8], source: impl AsRef<Path>) -> Result<IdxIma
 /// # Ok::<(), wengert_nn::data::DataError>(())
 /// ```
 pub fn parse_idx_labels(bytes: &[u8], source: impl AsRef<Path>) -> Result<Vec<u8>, DataError> {
-    let path = source.as_ref();
-    let (data, compressed) = decompress(bytes, path)?;
-    let (_, payload) = split_idx(&data, path, compressed, LABELS_MAGIC)?;
-    Ok(payload.to_vec())
+    Ok(parse_bytes(bytes, source.as_ref(), LABELS_MAGIC)?.1)
+}
+
+fn images((dims, pixels): (Vec<u32>, Vec<u8>)) -> Result<IdxImages, DataError> {
+    Ok(IdxImages { count: dims[0] as usize, rows: dims[1] as usize, cols: dims[2] as usize, pixels })
 }
 
 /// Loads an image file and its label file as one [`Dataset`]: one flattened
@@ -162,58 +170,121 @@ pub fn load_mnist(dir: impl AsRef<Path>) -> Result<(Dataset, Dataset), DataError
     Ok((train, test))
 }
 
-/// Reads a whole file, naming it in the error.
-fn read(path: &Path) -> Result<Vec<u8>, DataError> {
-    fs::read(path).map_err(|source| DataError::Io { path: path.to_path_buf(), source })
+/// Where an IDX stream comes from, for its errors and its limits.
+struct Source<'a> {
+    path: &'a Path,
+    /// Gzip-compressed (errors from the reader are decompression errors, and
+    /// offsets count decompressed bytes).
+    compressed: bool,
+    /// The total length, when it is known before reading (plain data).
+    known_len: Option<u64>,
+    /// The most bytes the data can hold: the buffer reserved up front never
+    /// exceeds it.
+    max_len: u64,
 }
 
-/// Decompresses gzip data (detected by its magic `1f 8b`); passes anything else
-/// through untouched. The flag says whether it was compressed.
-fn decompress<'a>(bytes: &'a [u8], path: &Path) -> Result<(Cow<'a, [u8]>, bool), DataError> {
-    if !bytes.starts_with(&[0x1f, 0x8b]) {
-        return Ok((Cow::Borrowed(bytes), false));
+impl Source<'_> {
+    fn read_error(&self, source: io::Error) -> DataError {
+        let path = self.path.to_path_buf();
+        if self.compressed {
+            DataError::Decompress { path, source }
+        } else {
+            DataError::Io { path, source }
+        }
     }
-    // The last 4 bytes of a gzip member are its uncompressed size mod 2^32: a
-    // good capacity hint that saves the repeated doubling of a growing Vec.
-    let hint = match bytes.len().checked_sub(4) {
-        Some(at) if at >= 10 => u32::from_le_bytes([bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3]]),
-        _ => 0,
-    };
-    let mut out = Vec::with_capacity((hint as usize).min(MAX_SIZE_HINT));
-    MultiGzDecoder::new(bytes)
-        .read_to_end(&mut out)
-        .map_err(|source| DataError::Decompress { path: path.to_path_buf(), source })?;
-    Ok((Cow::Owned(out), true))
+
+    fn error(&self, offset: u64, kind: IdxErrorKind) -> DataError {
+        DataError::Idx { path: self.path.to_path_buf(), offset, compressed: self.compressed, kind }
+    }
 }
 
-/// Checks the magic number, the header and the data length of an unsigned-byte
-/// IDX file; returns the dimension sizes and the data after the header.
-fn split_idx<'a>(data: &'a [u8], path: &Path, compressed: bool, magic: u32) -> Result<(Vec<u32>, &'a [u8]), DataError> {
-    let error =
-        |offset: usize, kind| DataError::Idx { path: path.to_path_buf(), offset: offset as u64, compressed, kind };
+/// Opens a file and reads it as an IDX stream, decompressing if it starts
+/// with the gzip magic.
+fn read_file(path: &Path, magic: u32) -> Result<(Vec<u32>, Vec<u8>), DataError> {
+    let io_error = |source| DataError::Io { path: path.to_path_buf(), source };
+    let mut file = File::open(path).map_err(io_error)?;
+    let file_len = file.metadata().map_err(io_error)?.len();
+    let mut head = [0u8; 2];
+    let n = read_full(&mut file, &mut head).map_err(io_error)?;
+    let reader = (&head[..n]).chain(file);
+    if head[..n] == GZIP_MAGIC {
+        let max_len = file_len.saturating_mul(MAX_DEFLATE_RATIO);
+        let source = Source { path, compressed: true, known_len: None, max_len };
+        read_idx(MultiGzDecoder::new(reader), &source, magic)
+    } else {
+        read_idx(reader, &Source { path, compressed: false, known_len: Some(file_len), max_len: file_len }, magic)
+    }
+}
+
+/// Reads bytes in memory as an IDX stream, decompressing if they start with
+/// the gzip magic.
+fn parse_bytes(bytes: &[u8], path: &Path, magic: u32) -> Result<(Vec<u32>, Vec<u8>), DataError> {
+    let len = bytes.len() as u64;
+    if bytes.starts_with(&GZIP_MAGIC) {
+        let max_len = len.saturating_mul(MAX_DEFLATE_RATIO);
+        read_idx(MultiGzDecoder::new(bytes), &Source { path, compressed: true, known_len: None, max_len }, magic)
+    } else {
+        read_idx(bytes, &Source { path, compressed: false, known_len: Some(len), max_len: len }, magic)
+    }
+}
+
+/// Reads an unsigned-byte IDX stream: checks the magic number and the
+/// header, then reads exactly the data the header declares and one byte more
+/// to tell whether anything follows. Returns the dimension sizes and the data.
+fn read_idx(mut reader: impl Read, source: &Source<'_>, magic: u32) -> Result<(Vec<u32>, Vec<u8>), DataError> {
     let n_dims = (magic & 0xff) as usize;
     let header_len = 4 + 4 * n_dims;
-    let truncated = IdxErrorKind::TruncatedHeader { needed: header_len as u64, found: data.len() as u64 };
-    let Some(found) = data.get(..4) else {
-        return Err(error(data.len(), truncated));
-    };
-    let found = u32::from_be_bytes([found[0], found[1], found[2], found[3]]);
-    if found != magic {
-        return Err(error(0, IdxErrorKind::BadMagic { expected: magic, found }));
+    let mut header = [0u8; 4 + 4 * 3];
+    let header = &mut header[..header_len];
+    let got = read_full(&mut reader, header).map_err(|e| source.read_error(e))? as u64;
+    let truncated = IdxErrorKind::TruncatedHeader { needed: header_len as u64, found: got };
+    if got < 4 {
+        return Err(source.error(got, truncated));
     }
-    let Some(header) = data.get(4..header_len) else {
-        return Err(error(data.len(), truncated));
-    };
-    let dims: Vec<u32> = header.chunks_exact(4).map(|b| u32::from_be_bytes([b[0], b[1], b[2], b[3]])).collect();
+    let found = u32::from_be_bytes([header[0], header[1], header[2], header[3]]);
+    if found != magic {
+        return Err(source.error(0, IdxErrorKind::BadMagic { expected: magic, found }));
+    }
+    if got < header_len as u64 {
+        return Err(source.error(got, truncated));
+    }
+    let dims: Vec<u32> = header[4..].chunks_exact(4).map(|b| u32::from_be_bytes([b[0], b[1], b[2], b[3]])).collect();
     // u32 sizes multiplied in u128 cannot overflow; saturate for the report.
     let elements = dims.iter().fold(1u128, |acc, &d| acc * u128::from(d));
     let expected_len = u64::try_from(elements + header_len as u128).unwrap_or(u64::MAX);
-    let actual_len = data.len() as u64;
-    if expected_len != actual_len {
-        let offset = expected_len.min(actual_len) as usize;
-        return Err(error(offset, IdxErrorKind::SizeMismatch { dims, expected_len, actual_len }));
+    let size_mismatch = |actual_len: u64| IdxErrorKind::SizeMismatch { dims: dims.clone(), expected_len, actual_len };
+    if let Some(actual_len) = source.known_len {
+        if actual_len != expected_len {
+            return Err(source.error(expected_len.min(actual_len), size_mismatch(actual_len)));
+        }
     }
-    Ok((dims, &data[header_len..]))
+
+    let data_len = expected_len - header_len as u64;
+    let reserve = usize::try_from(data_len.min(source.max_len)).unwrap_or(0);
+    let mut data = Vec::with_capacity(reserve);
+    (&mut reader).take(data_len).read_to_end(&mut data).map_err(|e| source.read_error(e))?;
+    let actual_len = header_len as u64 + data.len() as u64;
+    if actual_len < expected_len {
+        return Err(source.error(actual_len, size_mismatch(actual_len)));
+    }
+    if read_full(&mut reader, &mut [0u8; 1]).map_err(|e| source.read_error(e))? > 0 {
+        return Err(source.error(expected_len, IdxErrorKind::TrailingData { dims, expected_len }));
+    }
+    Ok((dims, data))
+}
+
+/// Reads until `buf` is full or the input ends; returns the bytes read.
+fn read_full(reader: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
+    let mut filled = 0;
+    while filled < buf.len() {
+        match reader.read(&mut buf[filled..]) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(filled)
 }
 
 #[cfg(test)]

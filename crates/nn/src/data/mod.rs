@@ -9,8 +9,12 @@
 //!   target in the last column (the format of every bundled CSV).
 //! - [`read_idx_images`], [`read_idx_labels`], [`load_idx_dataset`] and
 //!   [`load_mnist`]: the IDX format of MNIST, gzip-compressed or not.
+//! - [`ClassMap`]: the classes of a label column — its distinct values (or
+//!   names), numbered `0..K`, at most [`MAX_CLASSES`] — kept with the
+//!   [`Dataset`] so that every part of a table numbers them alike.
 //! - [`Standardizer`]: per-column mean/std scaling fit on the training set only,
-//!   so that nothing about the test set leaks into training.
+//!   so that nothing about the test set leaks into training; its statistics
+//!   cannot overflow, whatever the magnitude of the values.
 //! - [`shuffle_indices`], [`train_test_split`] and
 //!   [`train_test_split_stratified`]: seeded, so that every run is reproducible.
 //! - [`Batches`]: seeded mini-batches per epoch, as `Matrix<f32>` or
@@ -23,6 +27,10 @@
 //!
 //! Bad input never panics: every loader returns `Result<_, DataError>`, and the
 //! error says which file and where (line and column for CSV, byte offset for IDX).
+//! No loader allocates by a size the input declares before checking it: an
+//! IDX file is decompressed only as far as its header says, and nothing is
+//! sized by a label's value. And no [`Dataset`] holds a NaN or an infinity:
+//! the constructors reject them, naming the row and column.
 //!
 //! ```
 //! use wengert_nn::data::{load_bundled, train_test_split_stratified, Batches, Standardizer};
@@ -49,6 +57,7 @@ mod csv;
 mod dataset;
 mod error;
 mod idx;
+mod labels;
 mod prepare;
 mod preprocess;
 
@@ -61,5 +70,8 @@ pub use idx::{
     load_idx_dataset, load_mnist, parse_idx_images, parse_idx_labels, read_idx_images, read_idx_labels, IdxImages,
     MNIST_TEST_IMAGES, MNIST_TEST_LABELS, MNIST_TRAIN_IMAGES, MNIST_TRAIN_LABELS,
 };
-pub use prepare::{prepare, DataSource, Prepared, Scaling, TargetKind, MNIST_PIXEL_MEAN, MNIST_PIXEL_STD};
+pub use labels::{ClassLabel, ClassMap, MAX_CLASSES};
+pub use prepare::{
+    prepare, share_classes, DataSource, Prepared, Scaling, TargetKind, MNIST_PIXEL_MEAN, MNIST_PIXEL_STD,
+};
 pub use preprocess::{shuffle_indices, train_test_split, train_test_split_stratified, Standardizer};

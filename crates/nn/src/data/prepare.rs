@@ -26,9 +26,10 @@ use std::path::PathBuf;
 
 use wengert_ops::Matrix;
 
+use super::labels::too_few_per_class;
 use super::{
-    load_csv, load_mnist, train_test_split, train_test_split_stratified, Bundled, BundledName, DataError, Dataset,
-    Standardizer,
+    load_csv, load_mnist, train_test_split, train_test_split_stratified, Bundled, BundledName, ClassMap, DataError,
+    Dataset, Standardizer,
 };
 
 /// Where a dataset comes from: a bundled name, a CSV file, or a folder of
@@ -114,14 +115,27 @@ pub enum TargetKind {
 }
 
 impl TargetKind {
-    /// [`ClassLabels`](Self::ClassLabels) if every target is a non-negative
-    /// integer, else [`RealValued`](Self::RealValued). (Integer targets can
-    /// still be meant as real values — diabetes' are; the caller decides.)
+    /// [`ClassLabels`](Self::ClassLabels) if the targets are class labels —
+    /// names, or whole numbers with at most
+    /// [`MAX_CLASSES`](super::MAX_CLASSES) distinct values and, when there
+    /// are more than two, at least two examples per class on average — else
+    /// [`RealValued`](Self::RealValued). A column of integer prices, nearly
+    /// every one different, is a quantity. (Integer targets can still be
+    /// meant as real values even with few distinct ones — diabetes' are; the
+    /// caller decides.)
+    ///
+    /// ```
+    /// use wengert_nn::data::{Dataset, TargetKind};
+    /// use wengert_ops::Matrix;
+    /// let table = |y: Vec<f64>| Dataset::new(Matrix::zeros(y.len(), 1), y, vec!["x".into()], "y").unwrap();
+    /// assert_eq!(TargetKind::of(&table(vec![3.0, 7.0, 3.0, 7.0])), TargetKind::ClassLabels);
+    /// assert_eq!(TargetKind::of(&table(vec![1.5, 2.0])), TargetKind::RealValued);
+    /// assert_eq!(TargetKind::of(&table(vec![120.0, 95.0, 310.0, 95.0])), TargetKind::RealValued);
+    /// ```
     pub fn of(dataset: &Dataset) -> Self {
-        if dataset.class_labels().is_ok() {
-            TargetKind::ClassLabels
-        } else {
-            TargetKind::RealValued
+        match dataset.class_map() {
+            Some(map) if map.has_names() || !too_few_per_class(map.len(), dataset.len()) => TargetKind::ClassLabels,
+            _ => TargetKind::RealValued,
         }
     }
 }
@@ -161,9 +175,26 @@ impl Scaling {
     /// Scales `features` (one example per row) as the training set was.
     /// Fails if a [`PerColumn`](Self::PerColumn) scaling was fit on a
     /// different number of columns.
+    /// Fails, too, on a result that is not finite (a NaN or infinite input,
+    /// or one far outside the training range), naming its row and column.
     pub fn apply(&self, features: &Matrix<f64>) -> Result<Matrix<f64>, DataError> {
         match self {
-            Scaling::Global { mean, std } => Ok(features.map(|v| (v - mean) / std)),
+            Scaling::Global { mean, std } => {
+                let out = features.map(|v| (v - mean) / std);
+                match out.iter().position(|v| !v.is_finite()) {
+                    None => Ok(out),
+                    Some(at) => {
+                        let d = out.cols().max(1);
+                        Err(DataError::NotFinite {
+                            row: at / d,
+                            column: Some(at % d),
+                            column_name: None,
+                            value: out.as_slice()[at],
+                            scaled: features.as_slice()[at].is_finite(),
+                        })
+                    }
+                }
+            }
             Scaling::PerColumn(s) => s.transform(features),
         }
     }
@@ -172,13 +203,7 @@ impl Scaling {
     /// a 60000 × 784 matrix).
     fn apply_owned(&self, dataset: Dataset) -> Result<Dataset, DataError> {
         match self {
-            Scaling::Global { mean, std } => {
-                let names = dataset.feature_names().to_vec();
-                let target = dataset.target_name().to_string();
-                let (mut x, y) = dataset.into_parts();
-                x.as_mut_slice().iter_mut().for_each(|v| *v = (*v - mean) / std);
-                Dataset::new(x, y, names, target)
-            }
+            Scaling::Global { mean, std } => dataset.map_features(|v| (v - mean) / std),
             Scaling::PerColumn(s) => s.transform_dataset(&dataset),
         }
     }
@@ -198,23 +223,38 @@ pub struct Prepared {
     pub scaling: Scaling,
 }
 
+impl Prepared {
+    /// The classes, for class labels: which label each class index stands
+    /// for (shared by `train` and `test`). `None` for a real-valued target.
+    pub fn class_map(&self) -> Option<&ClassMap> {
+        self.classes.and_then(|_| self.train.class_map())
+    }
+}
+
 /// Prepares loaded data for training a model of `target` kind:
 ///
 /// * a published train/test pair (MNIST) is kept as it is and scaled by
-///   MNIST's global pixel mean and std ([`Scaling::Global`]);
+///   MNIST's global pixel mean and std ([`Scaling::Global`]); for class
+///   labels both parts get the classes of the two together
+///   ([`share_classes`]);
 /// * a single table is split with `test_fraction` and `seed` — stratified
 ///   ([`train_test_split_stratified`]) for class labels, plain
 ///   ([`train_test_split`]) for a real-valued target — and both parts are
 ///   standardized with statistics of the training part only
-///   ([`Scaling::PerColumn`]).
+///   ([`Scaling::PerColumn`]). Both keep the table's classes.
 ///
 /// `target` is what the model fits: [`TargetKind::RealValued`] regresses on
 /// the targets as numbers even when they are integers. Fails if the targets
-/// are not class labels but `target` says they are, or if the split leaves a
-/// part empty.
+/// are not class labels but `target` says they are (not whole numbers, or
+/// more than [`MAX_CLASSES`](super::MAX_CLASSES) of them), if the split
+/// leaves a part empty, or if a column cannot be standardized.
 pub fn prepare(data: Bundled, target: TargetKind, test_fraction: f64, seed: u64) -> Result<Prepared, DataError> {
     let (train, test, scaling) = match data {
         Bundled::TrainTest { train, test } => {
+            let (train, test) = match target {
+                TargetKind::ClassLabels => share_classes(&train, &test)?,
+                TargetKind::RealValued => (train, test),
+            };
             let scaling = Scaling::Global { mean: MNIST_PIXEL_MEAN, std: MNIST_PIXEL_STD };
             (scaling.apply_owned(train)?, scaling.apply_owned(test)?, scaling)
         }
@@ -223,13 +263,45 @@ pub fn prepare(data: Bundled, target: TargetKind, test_fraction: f64, seed: u64)
                 TargetKind::ClassLabels => train_test_split_stratified(&table, test_fraction, seed)?,
                 TargetKind::RealValued => train_test_split(&table, test_fraction, seed)?,
             };
-            let scaling = Scaling::PerColumn(Standardizer::fit(train.features())?);
+            let standardizer = Standardizer::fit(train.features()).map_err(|e| e.name_column(train.feature_names()))?;
+            let scaling = Scaling::PerColumn(standardizer);
             (scaling.apply_owned(train)?, scaling.apply_owned(test)?, scaling)
         }
     };
     let classes = match target {
-        TargetKind::ClassLabels => Some(train.n_classes()?.max(test.n_classes()?).max(2)),
+        TargetKind::ClassLabels => Some(train.n_classes()?.max(2)),
         TargetKind::RealValued => None,
     };
     Ok(Prepared { train, test, classes, scaling })
+}
+
+/// A training and a test set numbering their classes alike: both get the
+/// classes of their labels together. (Loaded separately, a test set that
+/// lacks a class would number the others differently.)
+///
+/// ```
+/// use wengert_nn::data::{share_classes, Dataset};
+/// use wengert_ops::Matrix;
+///
+/// let train = Dataset::new(Matrix::zeros(2, 1), vec![0.0, 5.0], vec!["x".into()], "y")?;
+/// let test = Dataset::new(Matrix::zeros(2, 1), vec![5.0, 9.0], vec!["x".into()], "y")?;
+/// assert_eq!(test.class_labels()?, vec![0, 1]);
+/// let (train, test) = share_classes(&train, &test)?;
+/// assert_eq!((train.class_labels()?, test.class_labels()?), (vec![0, 1], vec![1, 2]));
+/// # Ok::<(), wengert_nn::data::DataError>(())
+/// ```
+pub fn share_classes(train: &Dataset, test: &Dataset) -> Result<(Dataset, Dataset), DataError> {
+    let (a, b) = (train.class_map(), test.class_map());
+    let map = match (a, b) {
+        (Some(a), Some(b)) if a == b => return Ok((train.clone(), test.clone())),
+        // Names (numbers among names fail in `with_class_map` below, saying so).
+        (Some(a), Some(b)) if a.has_names() || b.has_names() => {
+            ClassMap::from_names(a.labels().chain(b.labels()).map(|l| l.to_string()))?
+        }
+        _ => {
+            let both: Vec<f64> = train.targets().iter().chain(test.targets()).copied().collect();
+            ClassMap::from_targets(&both)?
+        }
+    };
+    Ok((train.with_class_map(&map)?, test.with_class_map(&map)?))
 }

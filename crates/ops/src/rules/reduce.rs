@@ -1,15 +1,26 @@
-//! Reductions and products to smaller shapes: sum and mean (over everything, per
-//! row, per column), max per row, the dot product of two matrices and the outer
-//! product of two vectors.
+//! Reductions to smaller shapes: sum and mean (over everything, per row, per
+//! column) and the maximum of each row.
 //!
 //! Why the per-row/per-column forms are separate ops rather than a sum after a
 //! matmul with a ones vector: they are the backward of broadcasting and appear
 //! in every loss, so they should cost one pass and no allocation.
 //! `max_rows` sends the whole adjoint of a row to its *first* arg-max (ties are
 //! broken to the left), a subgradient; with no ties it is the gradient.
+//! Sum and mean are linear (their JVP is the reduction of the tangent); the JVP
+//! of `max_rows` reads the tangent at the same arg-max.
 
 use crate::matrix::{shape_str, Matrix};
+use crate::rules::{op_family, Arity, Rule};
 use crate::scalar::Scalar;
+
+op_family! {
+    /// The reductions.
+    pub enum ReduceOp in Builtin::Reduce {
+        Sum = Sum(Axis::All),
+        Mean = Mean(Axis::All),
+        MaxRows = MaxRows,
+    }
+}
 
 /// Which elements a reduction combines.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -50,10 +61,89 @@ impl Axis {
     }
 }
 
-/// `out = Σ x` along `axis` (times `scale`, which `mean` sets to `1/count`).
-fn reduce_forward<T: Scalar>(axis: Axis, x: &Matrix<T>, scale: Option<T>, out: &mut [T]) {
+/// `(x)`: sum over everything (→ 1×1, name `sum`), per row (→ m×1,
+/// `sum_rows`) or per column (→ 1×n, `sum_cols`).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Sum(pub Axis);
+
+impl Rule for Sum {
+    fn name(&self) -> &'static str {
+        match self.0 {
+            Axis::All => "sum",
+            Axis::PerRow => "sum_rows",
+            Axis::PerCol => "sum_cols",
+        }
+    }
+    fn arity(&self) -> Arity {
+        Arity::Exactly(1)
+    }
+    fn output_shape(&self, inputs: &[(usize, usize)]) -> (usize, usize) {
+        self.0.reduced_shape(inputs[0])
+    }
+    #[inline]
+    fn forward<T: Scalar>(&self, inputs: &[&Matrix<T>], out: &mut [T]) {
+        reduce_into(self.0, inputs[0].as_slice(), inputs[0].cols(), None, out);
+    }
+    /// `gx += g` broadcast back along the axis.
+    #[inline]
+    fn vjp<T: Scalar>(&self, inputs: &[&Matrix<T>], _: &Matrix<T>, g: &[T], grads: &mut [Option<&mut [T]>]) {
+        if let Some(gx) = grads[0].as_deref_mut() {
+            spread(self.0, inputs[0].cols(), g, None, gx);
+        }
+    }
+    /// The sum of the tangent.
+    fn jvp<T: Scalar>(&self, inputs: &[&Matrix<T>], _: &Matrix<T>, tangents: &[Option<&[T]>], out: &mut [T]) {
+        reduce_tangent(self.0, inputs[0], tangents[0], None, out);
+    }
+}
+
+/// `(x)`: the mean, over the same axes as [`Sum`] (names `mean`, `mean_rows`,
+/// `mean_cols`); NaN over an empty axis, as in NumPy.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Mean(pub Axis);
+
+impl Rule for Mean {
+    fn name(&self) -> &'static str {
+        match self.0 {
+            Axis::All => "mean",
+            Axis::PerRow => "mean_rows",
+            Axis::PerCol => "mean_cols",
+        }
+    }
+    fn arity(&self) -> Arity {
+        Arity::Exactly(1)
+    }
+    fn output_shape(&self, inputs: &[(usize, usize)]) -> (usize, usize) {
+        self.0.reduced_shape(inputs[0])
+    }
+    fn forward<T: Scalar>(&self, inputs: &[&Matrix<T>], out: &mut [T]) {
+        let x = inputs[0];
+        reduce_into(self.0, x.as_slice(), x.cols(), Some(mean_scale(self.0, x.shape())), out);
+    }
+    /// `gx += g / count` broadcast back along the axis.
+    fn vjp<T: Scalar>(&self, inputs: &[&Matrix<T>], _: &Matrix<T>, g: &[T], grads: &mut [Option<&mut [T]>]) {
+        if let Some(gx) = grads[0].as_deref_mut() {
+            let x = inputs[0];
+            spread(self.0, x.cols(), g, Some(mean_scale(self.0, x.shape())), gx);
+        }
+    }
+    /// The mean of the tangent.
+    fn jvp<T: Scalar>(&self, inputs: &[&Matrix<T>], _: &Matrix<T>, tangents: &[Option<&[T]>], out: &mut [T]) {
+        let x = inputs[0];
+        reduce_tangent(self.0, x, tangents[0], Some(mean_scale(self.0, x.shape())), out);
+    }
+}
+
+/// `1 / count` of a mean (a mean over zero elements is 0/0 = NaN).
+fn mean_scale<T: Scalar>(axis: Axis, shape: (usize, usize)) -> T {
+    T::from_f64(1.0 / axis.count(shape) as f64)
+}
+
+/// `out = Σ x` along `axis` (times `scale`, which `mean` sets to `1/count`),
+/// for `x` row-major with `n` columns.
+#[inline]
+fn reduce_into<T: Scalar>(axis: Axis, x: &[T], n: usize, scale: Option<T>, out: &mut [T]) {
     out.iter_mut().for_each(|o| *o = T::zero());
-    let n = x.cols();
     for (idx, &v) in x.iter().enumerate() {
         out[axis.target(idx / n, idx % n)] += v;
     }
@@ -62,8 +152,18 @@ fn reduce_forward<T: Scalar>(axis: Axis, x: &Matrix<T>, scale: Option<T>, out: &
     }
 }
 
-fn reduce_vjp<T: Scalar>(axis: Axis, x_shape: (usize, usize), g: &[T], scale: Option<T>, gx: &mut [T]) {
-    let n = x_shape.1;
+/// The reduction of a tangent of `x`'s shape (zero for `None`).
+fn reduce_tangent<T: Scalar>(axis: Axis, x: &Matrix<T>, t: Option<&[T]>, scale: Option<T>, out: &mut [T]) {
+    match t {
+        Some(t) => reduce_into(axis, t, x.cols(), scale, out),
+        None => out.fill(T::zero()),
+    }
+}
+
+/// `gx += g (× scale)`, each element of `g` broadcast back over the elements
+/// it reduced, for `gx` row-major with `n` columns.
+#[inline]
+fn spread<T: Scalar>(axis: Axis, n: usize, g: &[T], scale: Option<T>, gx: &mut [T]) {
     for (idx, gx) in gx.iter_mut().enumerate() {
         let gi = g[axis.target(idx / n, idx % n)];
         *gx += match scale {
@@ -73,35 +173,45 @@ fn reduce_vjp<T: Scalar>(axis: Axis, x_shape: (usize, usize), g: &[T], scale: Op
     }
 }
 
-/// Sum along `axis`.
-pub fn sum_forward<T: Scalar>(axis: Axis, x: &Matrix<T>, out: &mut [T]) {
-    reduce_forward(axis, x, None, out);
-}
+/// `(x)`: the maximum of each row (→ m×1); the gradient goes to the first
+/// arg-max. Needs at least one column.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct MaxRows;
 
-/// `gx += g` broadcast back along `axis`.
-pub fn sum_vjp<T: Scalar>(axis: Axis, x_shape: (usize, usize), g: &[T], gx: &mut [T]) {
-    reduce_vjp(axis, x_shape, g, None, gx);
-}
-
-fn mean_scale<T: Scalar>(axis: Axis, shape: (usize, usize)) -> T {
-    // A mean over zero elements is 0/0 = NaN, as in NumPy.
-    T::from_f64(1.0 / axis.count(shape) as f64)
-}
-
-/// Mean along `axis` (NaN over an empty axis).
-pub fn mean_forward<T: Scalar>(axis: Axis, x: &Matrix<T>, out: &mut [T]) {
-    reduce_forward(axis, x, Some(mean_scale(axis, x.shape())), out);
-}
-
-/// `gx += g / count` broadcast back along `axis`.
-pub fn mean_vjp<T: Scalar>(axis: Axis, x_shape: (usize, usize), g: &[T], gx: &mut [T]) {
-    reduce_vjp(axis, x_shape, g, Some(mean_scale(axis, x_shape)), gx);
-}
-
-/// Shape check of `max_rows`: needs at least one column.
-pub fn max_rows_shape(x: (usize, usize)) -> (usize, usize) {
-    assert!(x.1 > 0, "max_rows: {} has no columns to take a maximum over", shape_str(x));
-    (x.0, 1)
+impl Rule for MaxRows {
+    fn name(&self) -> &'static str {
+        "max_rows"
+    }
+    fn arity(&self) -> Arity {
+        Arity::Exactly(1)
+    }
+    fn output_shape(&self, inputs: &[(usize, usize)]) -> (usize, usize) {
+        let x = inputs[0];
+        assert!(x.1 > 0, "max_rows: {} has no columns to take a maximum over", shape_str(x));
+        (x.0, 1)
+    }
+    fn forward<T: Scalar>(&self, inputs: &[&Matrix<T>], out: &mut [T]) {
+        for (o, row) in out.iter_mut().zip(inputs[0].row_iter()) {
+            *o = row[first_argmax(row)];
+        }
+    }
+    /// `gx[i, argmaxᵢ] += g[i]`, the first arg-max of each row.
+    fn vjp<T: Scalar>(&self, inputs: &[&Matrix<T>], _: &Matrix<T>, g: &[T], grads: &mut [Option<&mut [T]>]) {
+        let Some(gx) = grads[0].as_deref_mut() else { return };
+        let x = inputs[0];
+        let n = x.cols();
+        for (i, row) in x.row_iter().enumerate() {
+            gx[i * n + first_argmax(row)] += g[i];
+        }
+    }
+    /// `ẏᵢ = ẋ[i, argmaxᵢ]`.
+    fn jvp<T: Scalar>(&self, inputs: &[&Matrix<T>], _: &Matrix<T>, tangents: &[Option<&[T]>], out: &mut [T]) {
+        let x = inputs[0];
+        let n = x.cols();
+        for (i, (o, row)) in out.iter_mut().zip(x.row_iter()).enumerate() {
+            *o = tangents[0].map_or(T::zero(), |t| t[i * n + first_argmax(row)]);
+        }
+    }
 }
 
 /// Index of the first maximum of a non-empty row (by value).
@@ -113,74 +223,4 @@ fn first_argmax<T: Scalar>(row: &[T]) -> usize {
         }
     }
     best
-}
-
-/// `out[i] = maxⱼ xᵢⱼ` (`m × 1`).
-pub fn max_rows_forward<T: Scalar>(x: &Matrix<T>, out: &mut [T]) {
-    for (o, row) in out.iter_mut().zip(x.row_iter()) {
-        *o = row[first_argmax(row)];
-    }
-}
-
-/// `gx[i, argmaxᵢ] += g[i]`, the first arg-max of each row.
-pub fn max_rows_vjp<T: Scalar>(x: &Matrix<T>, g: &[T], gx: &mut [T]) {
-    let n = x.cols();
-    for (i, row) in x.row_iter().enumerate() {
-        gx[i * n + first_argmax(row)] += g[i];
-    }
-}
-
-/// Shape check of `dot`: both operands the same shape; output `1 × 1`.
-pub fn dot_shape(a: (usize, usize), b: (usize, usize)) -> (usize, usize) {
-    assert!(a == b, "dot: {} and {} must have the same shape", shape_str(a), shape_str(b));
-    (1, 1)
-}
-
-/// `out = Σ aᵢⱼ bᵢⱼ`.
-pub fn dot_forward<T: Scalar>(a: &Matrix<T>, b: &Matrix<T>, out: &mut [T]) {
-    out[0] = a.iter().zip(b.iter()).fold(T::zero(), |acc, (&x, &y)| acc + x * y);
-}
-
-/// `ga += g·b`, `gb += g·a`.
-pub fn dot_vjp<T: Scalar>(a: &Matrix<T>, b: &Matrix<T>, g: &[T], ga: Option<&mut [T]>, gb: Option<&mut [T]>) {
-    let g0 = g[0];
-    if let Some(ga) = ga {
-        ga.iter_mut().zip(b.iter()).for_each(|(ga, &y)| *ga += g0 * y);
-    }
-    if let Some(gb) = gb {
-        gb.iter_mut().zip(a.iter()).for_each(|(gb, &x)| *gb += g0 * x);
-    }
-}
-
-/// Shape check of `outer`: two vectors (each `1 × k` or `k × 1`) of lengths `m`
-/// and `n`; output `m × n`.
-pub fn outer_shape(u: (usize, usize), v: (usize, usize)) -> (usize, usize) {
-    let is_vec = |s: (usize, usize)| s.0 == 1 || s.1 == 1;
-    assert!(is_vec(u) && is_vec(v), "outer: {} and {} must both be vectors (1×n or n×1)", shape_str(u), shape_str(v));
-    (u.0 * u.1, v.0 * v.1)
-}
-
-/// `out[i, j] = uᵢ vⱼ`.
-pub fn outer_forward<T: Scalar>(u: &Matrix<T>, v: &Matrix<T>, out: &mut [T]) {
-    let n = v.len();
-    for (i, &ui) in u.iter().enumerate() {
-        for (j, &vj) in v.iter().enumerate() {
-            out[i * n + j] = ui * vj;
-        }
-    }
-}
-
-/// `gu += G·v`, `gv += Gᵀ·u`.
-pub fn outer_vjp<T: Scalar>(u: &Matrix<T>, v: &Matrix<T>, g: &[T], gu: Option<&mut [T]>, gv: Option<&mut [T]>) {
-    let n = v.len();
-    if let Some(gu) = gu {
-        for (i, gu) in gu.iter_mut().enumerate() {
-            *gu += v.iter().enumerate().fold(T::zero(), |acc, (j, &vj)| acc + g[i * n + j] * vj);
-        }
-    }
-    if let Some(gv) = gv {
-        for (j, gv) in gv.iter_mut().enumerate() {
-            *gv += u.iter().enumerate().fold(T::zero(), |acc, (i, &ui)| acc + g[i * n + j] * ui);
-        }
-    }
 }

@@ -1,18 +1,28 @@
 //! Constrained optimization: projections, projected gradient, the augmented
-//! Lagrangian for equality constraints, a KKT checker for inequality constraints,
-//! and PCA as optimization on the unit sphere.
+//! Lagrangian for equality constraints and — in the PHR shifted-penalty form —
+//! for inequality constraints, a KKT checker, and PCA as optimization on the
+//! unit sphere.
 //!
 //! Why these pieces: projected gradient is the simplest method that keeps every
 //! iterate feasible, provided the projection is cheap and exact (box, ball and
 //! simplex all are). Constraints without a cheap projection are handled by the
 //! augmented Lagrangian, which turns them into a sequence of unconstrained
-//! problems solved by [`lbfgs`]. And whatever produced a candidate solution, the
-//! KKT residuals ([`kkt_report`]) say how far it is from optimal.
+//! problems solved by [`lbfgs`]: [`augmented_lagrangian`] for equalities,
+//! [`augmented_lagrangian_inequality`] for inequalities `g(x) ≤ 0` (and
+//! equalities) with multipliers that satisfy complementary slackness. And
+//! whatever produced a candidate solution, the KKT residuals ([`kkt_report`])
+//! say how far it is from optimal.
 
 use wengert_ops::Matrix;
 
 use crate::linalg::{dot, matvec, matvec_t, norm, norm_inf};
 use crate::second_order::{lbfgs, LbfgsOptions, OptimResult, Termination};
+
+pub mod inequality;
+
+pub use inequality::{
+    augmented_lagrangian_inequality, Constraints, DenseConstraints, InequalityAugLagResult, NoEqualities,
+};
 
 /// A set with an (exact) Euclidean projection `P(x) = argmin_{y ∈ C} ‖y − x‖`.
 pub trait Projection {
