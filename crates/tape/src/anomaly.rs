@@ -20,9 +20,12 @@
 //! assert!(a.to_string().contains("sqrt"));
 //! ```
 //!
-//! **Why it is free when off.** Each scalar op tests one `bool` of its tape and
-//! takes an out-of-line path when it is set; the sweep picks a checking loop
-//! once per sweep. With the mode on, every op writes its own node (no folding
+//! **Why it is free when off.** In anomaly mode every handle the tape makes
+//! carries a marker in place of its second parent; a one-input op tests that
+//! register, a two-input op meets it only on the path it takes anyway when a
+//! node must be written, and the sweep picks its checking loop once per sweep.
+//! With the mode off the marker never appears, and the recording runs the same
+//! instructions as before the mode existed. With the mode on, every op writes its own node (no folding
 //! into the handle, see [`Var`](crate::Var)), so positions are exact and every
 //! partial is checked; that costs a few times the plain recording, which is
 //! what a debugging mode may cost.

@@ -51,6 +51,12 @@ use crate::var::Var;
 /// Index of the sink node: the parent of every unused slot.
 pub(crate) const SINK: u32 = 0;
 
+/// Not a node: the second parent of every handle on a tape in anomaly mode,
+/// which sends each op to the observed path (see `Var::record_observed`).
+/// Never written to the tape. (Node indices stop short of it: `push` panics
+/// beyond `u32::MAX - 1` nodes.)
+pub(crate) const OBSERVED: u32 = u32::MAX;
+
 /// One recorded scalar operation: two parents and the local partials with
 /// respect to them.
 #[derive(Clone, Copy, Debug)]
@@ -156,7 +162,7 @@ pub(crate) fn take_from_pool<T: Scalar>(
 #[cold]
 #[inline(never)]
 fn too_many_nodes() -> ! {
-    panic!("Tape: more than 2^32 scalar nodes recorded")
+    panic!("Tape: more than 2^32 − 1 scalar nodes recorded")
 }
 
 static NEXT_TAPE_ID: AtomicU64 = AtomicU64::new(1);
@@ -190,8 +196,8 @@ pub struct Tape<T: Scalar = f64> {
     /// [`Tape::scalar_len`], [`Tape::with_nodes`] and `clear` — see the safety
     /// argument on `push`.
     nodes: UnsafeCell<Vec<ScalarNode<T>>>,
-    /// Whether every op is observed (anomaly mode): each scalar op tests this
-    /// one flag and takes an out-of-line path when it is set.
+    /// Whether every op is observed (anomaly mode): handles made by this tape
+    /// then carry the `OBSERVED` marker (see `Var::record_observed`).
     observed: bool,
     /// Everything else (matrix nodes, events, pools): touched once per matrix
     /// op, so a checked borrow is cheap enough.
@@ -318,12 +324,6 @@ impl<T: Scalar> Tape<T> {
         }
     }
 
-    /// Whether ops are observed (anomaly mode). Read on every scalar op.
-    #[inline(always)]
-    pub(crate) fn observed(&self) -> bool {
-        self.observed
-    }
-
     /// Anomaly mode's check of scalar op `op`, recorded as node `idx`: a
     /// non-finite value or partial (of a tracked operand, given with the
     /// operand's index) from finite inputs is reported.
@@ -392,7 +392,7 @@ impl<T: Scalar> Tape<T> {
         // So this `&mut` is the only reference to the vector while it lives.
         let nodes = unsafe { &mut *self.nodes.get() };
         let idx = nodes.len();
-        if idx > u32::MAX as usize {
+        if idx >= OBSERVED as usize {
             too_many_nodes();
         }
         nodes.push(ScalarNode { parents, partials });
@@ -422,7 +422,17 @@ impl<T: Scalar> Tape<T> {
     #[inline]
     pub fn var(&self, value: T) -> Var<'_, T> {
         let idx = self.push([SINK; 2], [T::zero(); 2]);
-        Var::node(self, idx, value)
+        self.handle(idx, value)
+    }
+
+    /// The handle of node `idx`: marked for observation in anomaly mode.
+    #[inline(always)]
+    pub(crate) fn handle(&self, idx: u32, value: T) -> Var<'_, T> {
+        if self.observed {
+            Var::observed_node(self, idx, value)
+        } else {
+            Var::node(self, idx, value)
+        }
     }
 
     /// One input variable per value.
@@ -548,7 +558,7 @@ impl<T: Scalar> Tape<T> {
         let mut inner = self.inner.borrow_mut();
         let pos = self.scalar_len() as u32;
         inner.events.push(Timed { pos, event: Event::ToScalar { mat: m.idx, scalar: s } });
-        Var::node(self, s, value)
+        self.handle(s, value)
     }
 
     /// A matrix node assembled from scalar variables (row-major).

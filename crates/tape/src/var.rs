@@ -17,7 +17,7 @@ use smallvec::SmallVec;
 use wengert_ops::Scalar;
 
 use crate::scalar_op::ScalarOp;
-use crate::tape::{Tape, SINK};
+use crate::tape::{Tape, OBSERVED, SINK};
 
 /// A scalar recorded on a [`Tape`] (or an untracked constant).
 ///
@@ -74,6 +74,13 @@ impl<'t, T: Scalar> Var<'t, T> {
         Var { tape: Some(tape), val, parents: [idx, SINK], partials: [T::one(), T::zero()], own: true }
     }
 
+    /// The handle of node `idx` on a tape in anomaly mode (see
+    /// [`record_observed`](Self::record_observed)).
+    #[inline(always)]
+    pub(crate) fn observed_node(tape: &'t Tape<T>, idx: u32, val: T) -> Self {
+        Var { tape: Some(tape), val, parents: [idx, OBSERVED], partials: [T::one(), T::zero()], own: true }
+    }
+
     /// A value depending on node `idx` alone, with derivative `partial`.
     #[inline(always)]
     fn single(tape: &'t Tape<T>, val: T, idx: u32, partial: T) -> Self {
@@ -119,7 +126,10 @@ impl<'t, T: Scalar> Var<'t, T> {
         Var::constant(self.val)
     }
 
-    /// Whether the pending node has two parents.
+    /// Whether the pending node has two parents. (An observed handle, whose
+    /// second parent is the [`OBSERVED`] marker, counts as one here, so it
+    /// misses the fast path of [`binary`](Self::binary); it is tested for
+    /// before anything else reads its parents.)
     #[inline(always)]
     fn is_pair(&self) -> bool {
         self.parents[1] != SINK
@@ -130,7 +140,7 @@ impl<'t, T: Scalar> Var<'t, T> {
     pub(crate) fn terms(&self) -> impl Iterator<Item = (u32, T)> + '_ {
         let n = match self.tape {
             None => 0,
-            Some(_) if self.is_pair() => 2,
+            Some(_) if self.is_pair() && self.parents[1] != OBSERVED => 2,
             Some(_) => 1,
         };
         (0..n).map(move |k| (self.parents[k], self.partials[k]))
@@ -164,10 +174,11 @@ impl<'t, T: Scalar> Var<'t, T> {
     #[inline(always)]
     fn apply1(self, op: ScalarOp<T>) -> Self {
         let (val, d, _) = op.eval(self.val, T::zero());
-        if let Some(t) = self.tape {
-            if t.observed() {
-                return self.record_observed(None, op, val, d, T::zero());
-            }
+        // An observed handle (anomaly mode) carries the marker in a register:
+        // testing it costs no load.
+        if self.parents[1] == OBSERVED {
+            let (t, idx) = Self::record_observed(op, self.operand(), None, val, d, T::zero());
+            return Var::observed_node(t, idx, val);
         }
         self.unary(val, d)
     }
@@ -176,32 +187,48 @@ impl<'t, T: Scalar> Var<'t, T> {
     #[inline(always)]
     fn apply2(self, op: ScalarOp<T>, other: Self) -> Self {
         let (val, da, db) = op.eval(self.val, other.val);
-        if let Some(t) = self.tape.or(other.tape) {
-            if t.observed() {
-                return self.record_observed(Some(other), op, val, da, db);
-            }
-        }
-        self.binary(other, val, da, db)
+        self.binary(op, other, val, da, db)
     }
 
     /// `op` recorded in anomaly mode: the operands become nodes, the op writes
     /// a node of its own (so every op has a position and its partials are
     /// kept), and the tape checks its value and partials.
+    ///
+    /// How it is reached for free: on a tape in anomaly mode every handle
+    /// carries [`OBSERVED`] as its second parent. A one-input op tests that
+    /// register; a two-input op never takes the inlined fast path (which
+    /// needs two single-parent handles) and tests it in
+    /// [`binary_wide`](Self::binary_wide). With the mode off the marker never
+    /// appears and the plain paths pay nothing for the mode.
     #[cold]
     #[inline(never)]
-    fn record_observed(self, other: Option<Self>, op: ScalarOp<T>, val: T, da: T, db: T) -> Self {
-        let t = self.tape.or(other.and_then(|o| o.tape)).expect("an observed op has a tracked operand");
+    ///
+    /// The operands come as plain values and the new node's index goes back,
+    /// not handles: a handle passed to or returned from an out-of-line
+    /// function would have to live in memory on every path, and the plain
+    /// recording keeps it in registers.
+    #[allow(clippy::too_many_arguments)]
+    fn record_observed(
+        op: ScalarOp<T>,
+        (a_tape, a_node, a_val): (Option<&'t Tape<T>>, u32, T),
+        b: Option<(Option<&'t Tape<T>>, u32, T)>,
+        val: T,
+        da: T,
+        db: T,
+    ) -> (&'t Tape<T>, u32) {
+        let t = a_tape.or(b.and_then(|b| b.0)).expect("an observed op has a tracked operand");
         let mut parents = [SINK; 2];
         let mut partials = [T::zero(); 2];
         let mut tracked_partials: SmallVec<[(usize, T); 2]> = SmallVec::new();
         let mut inputs: SmallVec<[T; 2]> = SmallVec::new();
         let mut k = 0;
-        for (operand, (v, d)) in [(Some(self), da), (other, db)].into_iter().enumerate() {
-            let Some(v) = v else { continue };
-            inputs.push(v.val);
-            if let Some(vt) = v.tape {
+        for (operand, (v, d)) in [(Some((a_tape, a_node, a_val)), da), (b, db)].into_iter().enumerate() {
+            let Some((v_tape, v_node, v_val)) = v else { continue };
+            inputs.push(v_val);
+            if let Some(vt) = v_tape {
                 assert!(std::ptr::eq(vt, t), "Var: an operation mixes variables of two different tapes");
-                parents[k] = v.materialize().parents[0];
+                // Every tracked handle on an observed tape is a node of its own.
+                parents[k] = v_node;
                 partials[k] = d;
                 tracked_partials.push((operand, d));
                 k += 1;
@@ -209,7 +236,13 @@ impl<'t, T: Scalar> Var<'t, T> {
         }
         let idx = t.push(parents, partials);
         t.observe_scalar(idx, op.name(), &inputs, val, &tracked_partials);
-        Var::node(t, idx, val)
+        (t, idx)
+    }
+
+    /// This handle as a plain operand of [`record_observed`](Self::record_observed).
+    #[inline(always)]
+    fn operand(&self) -> (Option<&'t Tape<T>>, u32, T) {
+        (self.tape, self.parents[0], self.val)
     }
 
     /// A function of this variable alone with local derivative `d`: scales the
@@ -228,7 +261,7 @@ impl<'t, T: Scalar> Var<'t, T> {
     /// inlined and writes nothing; everything else goes to
     /// [`binary_wide`](Self::binary_wide).
     #[inline(always)]
-    fn binary(self, other: Self, val: T, da: T, db: T) -> Self {
+    fn binary(self, op: ScalarOp<T>, other: Self, val: T, da: T, db: T) -> Self {
         if let (Some(t), Some(u)) = (self.tape, other.tape) {
             if std::ptr::eq(t, u) && !self.is_pair() && !other.is_pair() {
                 let (pa, pb) = (self.partials[0] * da, other.partials[0] * db);
@@ -238,14 +271,18 @@ impl<'t, T: Scalar> Var<'t, T> {
                 return Var::single(t, val, self.parents[0], pa + pb);
             }
         }
-        self.binary_wide(other, val, da, db)
+        self.binary_wide(op, other, val, da, db)
     }
 
     /// [`binary`](Self::binary) when an operand is a constant or has two
     /// parents: merges shared parents, and writes a pending pair to the tape
     /// only when the result would otherwise need three or four.
     #[inline(always)]
-    fn binary_wide(self, other: Self, val: T, da: T, db: T) -> Self {
+    fn binary_wide(self, op: ScalarOp<T>, other: Self, val: T, da: T, db: T) -> Self {
+        if self.parents[1] == OBSERVED || other.parents[1] == OBSERVED {
+            let (t, idx) = Self::record_observed(op, self.operand(), Some(other.operand()), val, da, db);
+            return Var::observed_node(t, idx, val);
+        }
         let (t, u) = match (self.tape, other.tape) {
             (Some(t), Some(u)) => (t, u),
             (Some(_), None) => return self.unary(val, da),
