@@ -466,3 +466,18 @@ fn labels_that_are_not_class_indices_are_kept_through_train_eval_and_predict() {
     assert_eq!(classes.len(), 60);
     assert!(classes.iter().all(|c| ["3", "7", "100000"].contains(c)), "{classes:?}");
 }
+
+#[test]
+fn detect_anomaly_names_the_op_where_a_run_goes_non_finite() {
+    let dir = scratch("anomaly");
+    let out =
+        wengert(&dir, &["--dataset", "iris", "--lr", "1e30", "--epochs", "3", "--threads", "1", "--detect-anomaly"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    let err = stderr(&out);
+    assert!(err.contains("anomaly while recording: op #"), "{err}");
+    assert!(err.contains("`matmul`") && err.contains("from finite inputs"), "{err}");
+    // The same run without the flag stops later, at the loss, without naming an op.
+    let out = wengert(&dir, &["--dataset", "iris", "--lr", "1e30", "--epochs", "3", "--threads", "1"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("training diverged"), "{}", stderr(&out));
+}

@@ -67,6 +67,11 @@ pub struct TrainArgs {
     /// schedule); --resume continues it.
     #[arg(long, value_name = "EPOCH", value_parser = positive_usize)]
     pub stop_after: Option<usize>,
+    /// Record every step in anomaly mode: stop at the first op that makes a
+    /// NaN or an infinity from finite inputs, naming it, its shapes and its
+    /// position (slower; for finding where a divergence starts).
+    #[arg(long)]
+    pub detect_anomaly: bool,
     #[command(flatten)]
     pub output: OutputArgs,
     #[command(flatten)]
@@ -208,6 +213,7 @@ fn fit_and_report<T: Float + 'static>(
         eval_batch_size: 2000,
         overfit_batches: None,
         stop_after: args.stop_after,
+        detect_anomaly: args.detect_anomaly,
     };
     let schedule = hyper.schedule.build(hyper.lr, config.total_steps(data.train.len()));
     let files = OutputFiles::new(out, &settings.dataset.name(), hyper.model);

@@ -60,6 +60,16 @@ pub enum NnError {
         /// 0-based global optimizer step of the epoch's last step.
         step: u64,
     },
+    /// Anomaly detection ([`TrainConfig::detect_anomaly`](crate::train::TrainConfig::detect_anomaly))
+    /// found the first op that made a NaN or an infinity from finite inputs.
+    Anomaly {
+        /// 1-based epoch.
+        epoch: usize,
+        /// 0-based global optimizer step.
+        step: u64,
+        /// What the tape found: the op, its shapes, its position, the phase.
+        anomaly: Box<wengert_tape::Anomaly>,
+    },
     /// Writing an output file (a plot, a folder) failed.
     Output {
         /// The file or folder.
@@ -96,6 +106,7 @@ impl fmt::Display for NnError {
                      after epoch {epoch} (step {step})"
                 )
             }
+            NnError::Anomaly { epoch, step, anomaly } => write!(f, "epoch {epoch}, step {step}: {anomaly}"),
             NnError::Output { path, message } => write!(f, "{}: {message}", path.display()),
         }
     }
@@ -107,6 +118,7 @@ impl std::error::Error for NnError {
             NnError::Data(e) => Some(e),
             NnError::Checkpoint(e) => Some(e),
             NnError::Linalg { source, .. } => Some(source),
+            NnError::Anomaly { anomaly, .. } => Some(anomaly.as_ref()),
             _ => None,
         }
     }

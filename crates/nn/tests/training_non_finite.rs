@@ -74,3 +74,26 @@ fn finite_training_passes_the_check() {
     assert_eq!(history.epochs.len(), 5);
     assert!(net.params().iter().all(|(_, m)| m.iter().all(|v| v.is_finite())));
 }
+
+#[test]
+fn anomaly_mode_names_the_op_where_training_first_goes_non_finite() {
+    // logits = ln(x·W): x·W has negative entries, so ln makes NaN from finite
+    // inputs at op #1 of the first step (op #0 is the matmul).
+    let loss_kind = TwoLayerNet::<f64>::new(2, 2, 2, 0).loss_kind();
+    let params = Params::new().with("w", Matrix::from_rows(&[[0.5, -0.5], [0.25, 1.0]]));
+    let mut model = FnModel::new(params, loss_kind, |p, x| x.matmul(p.get("w")).ln());
+    let config = TrainConfig { epochs: 1, batch_size: 16, detect_anomaly: true, ..TrainConfig::default() };
+    let err = Trainer::new(config).fit(&mut model, &mut Sgd::new().lr(0.1), &two_blobs(), None).unwrap_err();
+    let NnError::Anomaly { epoch, step, anomaly } = &err else { panic!("expected an anomaly, got {err}") };
+    assert_eq!((*epoch, *step), (1, 0));
+    assert_eq!((anomaly.op.as_str(), anomaly.position), ("ln", 1));
+    assert_eq!(anomaly.shapes, vec![(16, 2), (16, 2)]);
+    assert!(
+        err.to_string().starts_with("epoch 1, step 0: anomaly while recording: op #1 `ln` (16×2) → (16×2)"),
+        "{err}"
+    );
+    // Without the mode the same run fails later and less precisely (the loss).
+    let config = TrainConfig { epochs: 1, batch_size: 16, ..TrainConfig::default() };
+    let err = Trainer::new(config).fit(&mut model, &mut Sgd::new().lr(0.1), &two_blobs(), None).unwrap_err();
+    assert!(matches!(err, NnError::Diverged { .. }), "{err}");
+}

@@ -46,3 +46,9 @@ pub use transforms::*;
 pub use var::Var;
 /// The scalar traits and the matrix type, re-exported so `use wengert_tape::*` is enough.
 pub use wengert_ops::{Matrix, Real, Scalar};
+
+/// The walk-through in `docs/debugging.md` (anomaly mode, NaN propagation),
+/// compiled as doc tests so that its code stays correct.
+#[cfg(doctest)]
+#[doc = include_str!("../../../docs/debugging.md")]
+pub struct DebuggingGuide;

@@ -138,7 +138,12 @@ fn sweep_scalars<T: Scalar>(tape: &Tape<T>, inner: &Inner<T>, adj: &mut [T], lo:
 /// [`mat_op_vjp`] in anomaly mode: a gradient buffer of an input that was
 /// finite before this op's VJP, with a finite upstream adjoint, and is not
 /// after, is an anomaly of this op.
-fn mat_op_vjp_checked<T: Scalar>(inner: &Inner<T>, grads: &mut Gradients<T>, k: usize, log: &AnomalyLog) -> Option<Anomaly> {
+fn mat_op_vjp_checked<T: Scalar>(
+    inner: &Inner<T>,
+    grads: &mut Gradients<T>,
+    k: usize,
+    log: &AnomalyLog,
+) -> Option<Anomaly> {
     if !grads.is_live(k) {
         return None;
     }
@@ -163,7 +168,8 @@ fn mat_op_vjp_checked<T: Scalar>(inner: &Inner<T>, grads: &mut Gradients<T>, k: 
         }
         if let Some(found) = grads.mats[i].as_ref().and_then(|g| first_non_finite(g.as_slice())) {
             let op = node.op.as_ref().expect("a MatOp event refers to a computed node").as_op();
-            let mut shapes: Vec<(usize, usize)> = node.inputs.iter().map(|&i| inner.mats[i as usize].value.shape()).collect();
+            let mut shapes: Vec<(usize, usize)> =
+                node.inputs.iter().map(|&i| inner.mats[i as usize].value.shape()).collect();
             shapes.push(node.value.shape());
             return Some(Anomaly {
                 phase: Phase::Sweep,

@@ -521,7 +521,8 @@ impl<T: Scalar> Tape<T> {
         if let Some(log) = inner.anomaly.as_mut() {
             let position = log.next_position();
             log.place_matrix(inner.mats.len() as u32, position);
-            let inputs_finite = inputs.iter().all(|m| first_non_finite(inner.mats[m.idx as usize].value.as_slice()).is_none());
+            let inputs_finite =
+                inputs.iter().all(|m| first_non_finite(inner.mats[m.idx as usize].value.as_slice()).is_none());
             if let (true, Some(found)) = (inputs_finite, first_non_finite(value.as_slice())) {
                 let mut shapes: Vec<(usize, usize)> = inputs.iter().map(|m| m.shape()).collect();
                 shapes.push(shape);

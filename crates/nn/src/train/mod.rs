@@ -101,6 +101,12 @@ pub struct TrainConfig {
     /// not restore the best parameters yet, and [`Trainer::fit_from`]
     /// continues it.
     pub stop_after: Option<usize>,
+    /// Record every step in anomaly mode (default off): the first op that
+    /// makes a NaN or an infinity from finite inputs, while recording or in
+    /// the sweep, stops the run with [`NnError::Anomaly`] naming it (see
+    /// [`Tape::detect_anomaly`](wengert_tape::Tape::detect_anomaly)). Slower:
+    /// for finding where a divergence starts, not for every run.
+    pub detect_anomaly: bool,
 }
 
 impl Default for TrainConfig {
@@ -115,6 +121,7 @@ impl Default for TrainConfig {
             eval_batch_size: 1000,
             overfit_batches: None,
             stop_after: None,
+            detect_anomaly: false,
         }
     }
 }
@@ -350,6 +357,7 @@ impl<'a, T: Scalar> Trainer<'a, T> {
         let bar = progress_bar(cfg.progress, cfg.total_steps(train.len()), state.steps_done());
 
         let mut tape = Tape::<T>::new();
+        tape.detect_anomaly(cfg.detect_anomaly);
         let mut grads = Gradients::empty();
         let mut grad_params = Params::new();
         let mut buf = Batch::<T>::new();
@@ -384,6 +392,10 @@ impl<'a, T: Scalar> Trainer<'a, T> {
                     };
                     let loss = model.loss(&p, out, targets);
                     tape.backward_into(loss, T::one(), &mut grads);
+                    if let Err(anomaly) = tape.check_anomaly() {
+                        bar.finish_and_clear();
+                        return Err(NnError::Anomaly { epoch, step, anomaly: Box::new(anomaly) });
+                    }
                     p.gradients_into(&grads, &mut grad_params);
                     (loss.value(), count_correct(loss_kind, &out.value(), &buf.labels))
                 };
