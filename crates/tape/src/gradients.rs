@@ -5,7 +5,7 @@ use std::ops::Index;
 use wengert_ops::{Matrix, Scalar};
 
 use crate::matvar::MatVar;
-use crate::tape::take_from_pool;
+use crate::pool::MatrixPool;
 use crate::var::Var;
 
 /// The result of a reverse sweep: `∂output/∂v` for every variable `v` recorded
@@ -33,7 +33,7 @@ pub struct Gradients<T: Scalar = f64> {
     pub(crate) mats: Vec<Option<Matrix<T>>>,
     pub(crate) live: Vec<bool>,
     shapes: Vec<(usize, usize)>,
-    spare: Vec<Matrix<T>>,
+    spare: MatrixPool<T>,
 }
 
 impl<T: Scalar> Gradients<T> {
@@ -46,7 +46,7 @@ impl<T: Scalar> Gradients<T> {
             mats: Vec::new(),
             live: Vec::new(),
             shapes: Vec::new(),
-            spare: Vec::new(),
+            spare: MatrixPool::new(),
         }
     }
 
@@ -59,9 +59,7 @@ impl<T: Scalar> Gradients<T> {
         self.adj.resize(n_scalars, T::zero());
         for (slot, live) in self.mats.iter_mut().zip(self.live.iter_mut()) {
             if let Some(m) = slot.take() {
-                if !m.is_shared() {
-                    self.spare.push(m);
-                }
+                self.spare.give(m);
             }
             *live = false;
         }
@@ -77,7 +75,7 @@ impl<T: Scalar> Gradients<T> {
         if !self.live[k] {
             self.live[k] = true;
             self.shapes[k] = shape;
-            self.mats[k] = Some(take_from_pool(&mut self.spare, shape.0, shape.1, true));
+            self.mats[k] = Some(self.spare.take(shape.0, shape.1, true));
         }
         self.mats[k].as_mut().expect("live slot has a buffer").as_mut_slice()
     }

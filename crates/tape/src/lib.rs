@@ -29,6 +29,7 @@ mod gradients;
 mod lift;
 mod matvar;
 mod matvar_ops;
+mod pool;
 mod scalar_op;
 mod sweep;
 mod tape;

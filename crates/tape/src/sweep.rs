@@ -6,12 +6,12 @@
 //! sweep only pays for what the output depends on.
 
 use smallvec::SmallVec;
-use wengert_ops::{Matrix, Scalar};
+use wengert_ops::{MatOp, Matrix, Scalar};
 
 use crate::anomaly::{first_non_finite, Anomaly, AnomalyLog, Phase};
 use crate::gradients::Gradients;
 use crate::matvar::MatVar;
-use crate::tape::{Event, Inner, ScalarNode, Tape, SINK};
+use crate::tape::{Event, Inner, MatNode, ScalarNode, Tape, SINK};
 use crate::var::Var;
 
 /// One reverse sweep: writes the seeds (`∂L/∂output` for scalar and matrix
@@ -238,6 +238,10 @@ fn run<T: Scalar>(tape: &Tape<T>, inner: &Inner<T>, grads: &mut Gradients<T>, en
 }
 
 /// Runs the VJP of matrix node `k` if its output received an adjoint.
+///
+/// One and two distinct inputs (every built-in op but the concatenations and
+/// `masked_mse`) take a direct path with their slots on the stack; the general
+/// path handles any number of inputs and an input used twice (`x ⊙ x`).
 fn mat_op_vjp<T: Scalar>(inner: &Inner<T>, grads: &mut Gradients<T>, k: usize) {
     if !grads.is_live(k) {
         return;
@@ -245,11 +249,47 @@ fn mat_op_vjp<T: Scalar>(inner: &Inner<T>, grads: &mut Gradients<T>, k: usize) {
     let node = &inner.mats[k];
     let op = node.op.as_ref().expect("a MatOp event refers to a computed node").as_op();
     let g = grads.mats[k].take().expect("live slot has a buffer");
-    let values: SmallVec<[&Matrix<T>; 3]> = node.inputs.iter().map(|&i| &inner.mats[i as usize].value).collect();
+    match *node.inputs.as_slice() {
+        [a] => {
+            let (a, input) = (a as usize, &inner.mats[a as usize]);
+            if input.tracked {
+                let mut ga = grads.take_slot(a, input.value.shape());
+                op.vjp(&[&input.value], &node.value, g.as_slice(), &mut [Some(ga.as_mut_slice())]);
+                grads.put_back(a, ga);
+            }
+        }
+        [a, b] if a != b => {
+            let (a, b) = (a as usize, b as usize);
+            let (ia, ib) = (&inner.mats[a], &inner.mats[b]);
+            let mut ga = ia.tracked.then(|| grads.take_slot(a, ia.value.shape()));
+            let mut gb = ib.tracked.then(|| grads.take_slot(b, ib.value.shape()));
+            let mut slots = [ga.as_mut().map(|m| m.as_mut_slice()), gb.as_mut().map(|m| m.as_mut_slice())];
+            op.vjp(&[&ia.value, &ib.value], &node.value, g.as_slice(), &mut slots);
+            if let Some(m) = ga {
+                grads.put_back(a, m);
+            }
+            if let Some(m) = gb {
+                grads.put_back(b, m);
+            }
+        }
+        _ => general_vjp(inner, grads, node, op, &g),
+    }
+    grads.put_back(k, g);
+}
+
+/// The VJP of a node with any number of inputs, possibly repeated.
+fn general_vjp<T: Scalar>(
+    inner: &Inner<T>,
+    grads: &mut Gradients<T>,
+    node: &MatNode<T>,
+    op: &dyn MatOp<T>,
+    g: &Matrix<T>,
+) {
+    let values: Vec<&Matrix<T>> = node.inputs.iter().map(|&i| &inner.mats[i as usize].value).collect();
     // Take each tracked input's adjoint buffer out of `grads` so the op can write
     // to all of them at once. An input used twice (x ⊙ x) gets a scratch buffer
     // for its second use, added back afterwards.
-    let mut slots: SmallVec<[Option<Matrix<T>>; 3]> = SmallVec::new();
+    let mut slots: Vec<Option<Matrix<T>>> = Vec::with_capacity(node.inputs.len());
     for (j, &i) in node.inputs.iter().enumerate() {
         let input = &inner.mats[i as usize];
         if !input.tracked {
@@ -261,11 +301,10 @@ fn mat_op_vjp<T: Scalar>(inner: &Inner<T>, grads: &mut Gradients<T>, k: usize) {
         }
     }
     {
-        let mut refs: SmallVec<[Option<&mut [T]>; 3]> =
-            slots.iter_mut().map(|s| s.as_mut().map(|m| m.as_mut_slice())).collect();
+        let mut refs: Vec<Option<&mut [T]>> = slots.iter_mut().map(|s| s.as_mut().map(|m| m.as_mut_slice())).collect();
         op.vjp(&values, &node.value, g.as_slice(), &mut refs);
     }
-    let mut extras: SmallVec<[(usize, Matrix<T>); 1]> = SmallVec::new();
+    let mut extras: Vec<(usize, Matrix<T>)> = Vec::new();
     for (j, slot) in slots.into_iter().enumerate() {
         let i = node.inputs[j] as usize;
         if let Some(m) = slot {
@@ -282,5 +321,4 @@ fn mat_op_vjp<T: Scalar>(inner: &Inner<T>, grads: &mut Gradients<T>, k: usize) {
             *d += s;
         }
     }
-    grads.put_back(k, g);
 }

@@ -46,6 +46,7 @@ use wengert_ops::{MatOp, Matrix, Scalar};
 use crate::anomaly::{first_non_finite, Anomaly, AnomalyLog, Phase};
 use crate::gradients::Gradients;
 use crate::matvar::MatVar;
+use crate::pool::MatrixPool;
 use crate::var::Var;
 
 /// Index of the sink node: the parent of every unused slot.
@@ -116,8 +117,11 @@ pub(crate) struct Inner<T: Scalar> {
     pub(crate) mats: Vec<MatNode<T>>,
     pub(crate) events: Vec<Timed>,
     pub(crate) scalar_refs: Vec<u32>,
-    /// Unshared matrices whose storage `clear()` recovered, for reuse.
-    pub(crate) pool: Vec<Matrix<T>>,
+    /// Storage of op outputs that `clear()` recovered, for reuse (the
+    /// pool's contents are unspecified: an op's `forward` overwrites all of
+    /// its output, the `MatOp` contract checked for every built-in op by the
+    /// harness in `wengert_ops::check`).
+    pub(crate) pool: MatrixPool<T>,
     /// Storage of ops' parameters (label and index vectors) that `clear()`
     /// recovered through [`Builtin::recycle`].
     pub(crate) spares: Spares,
@@ -125,38 +129,35 @@ pub(crate) struct Inner<T: Scalar> {
     pub(crate) anomaly: Option<AnomalyLog>,
 }
 
-impl<T: Scalar> Inner<T> {
-    /// A `rows × cols` matrix for an op's output, reusing pooled storage when
-    /// some is big enough (smallest fit first). Its contents are unspecified: the
-    /// op's `forward` overwrites all of it (the `MatOp` contract, checked for every
-    /// built-in op by the harness in `wengert_ops::check`), so clearing it first would be
-    /// wasted work.
-    pub(crate) fn take_matrix(&mut self, rows: usize, cols: usize) -> Matrix<T> {
-        take_from_pool(&mut self.pool, rows, cols, false)
+/// Runs `f` on the shapes of `inputs`, from a stack array when there are at
+/// most four of them (every built-in op but the concatenations).
+#[inline]
+fn with_shapes<T: Scalar, R>(inputs: &[MatVar<'_, T>], f: impl FnOnce(&[(usize, usize)]) -> R) -> R {
+    if inputs.len() <= 4 {
+        let mut buf = [(0, 0); 4];
+        for (b, m) in buf.iter_mut().zip(inputs) {
+            *b = m.shape();
+        }
+        f(&buf[..inputs.len()])
+    } else {
+        f(&inputs.iter().map(|m| m.shape()).collect::<Vec<_>>())
     }
 }
 
-/// A `rows × cols` matrix from `pool` (smallest buffer that fits), or a new one if
-/// none fits. Zeroed if `zeroed` (adjoint buffers, which VJPs accumulate into);
-/// otherwise its contents are unspecified.
-pub(crate) fn take_from_pool<T: Scalar>(
-    pool: &mut Vec<Matrix<T>>,
-    rows: usize,
-    cols: usize,
-    zeroed: bool,
-) -> Matrix<T> {
-    let len = rows * cols;
-    let pick =
-        pool.iter().enumerate().filter(|(_, m)| m.capacity() >= len).min_by_key(|(_, m)| m.capacity()).map(|(i, _)| i);
-    if let Some(i) = pick {
-        let mut m = pool.swap_remove(i);
-        let reused =
-            if zeroed { m.try_reuse(rows, cols, T::zero()) } else { m.try_reuse_unfilled(rows, cols, T::zero()) };
-        if reused {
-            return m;
+/// Runs `f` on the values of `inputs` (matrix nodes of `mats`), from a stack
+/// array when there are between one and four of them.
+#[inline]
+fn with_values<T: Scalar, R>(mats: &[MatNode<T>], inputs: &[MatVar<'_, T>], f: impl FnOnce(&[&Matrix<T>]) -> R) -> R {
+    match inputs.first() {
+        Some(first) if inputs.len() <= 4 => {
+            let mut buf = [&mats[first.idx as usize].value; 4];
+            for (b, m) in buf.iter_mut().zip(inputs) {
+                *b = &mats[m.idx as usize].value;
+            }
+            f(&buf[..inputs.len()])
         }
+        _ => f(&inputs.iter().map(|m| &mats[m.idx as usize].value).collect::<Vec<_>>()),
     }
-    Matrix::zeros(rows, cols)
 }
 
 #[cold]
@@ -240,7 +241,7 @@ impl<T: Scalar> Tape<T> {
                 mats: Vec::new(),
                 events: Vec::new(),
                 scalar_refs: Vec::new(),
-                pool: Vec::new(),
+                pool: MatrixPool::new(),
                 spares: Spares::default(),
                 anomaly: None,
             }),
@@ -272,12 +273,12 @@ impl<T: Scalar> Tape<T> {
             log.clear();
         }
         self.generation += 1;
-        for node in inner.mats.drain(..) {
+        // Last node first: the next recording asks for the first node's
+        // buffer first, and finds it on top of the pool.
+        for node in inner.mats.drain(..).rev() {
             // A value still shared with the caller (a parameter, a data batch) is
             // simply released; a value the tape owns alone goes back to the pool.
-            if !node.value.is_shared() {
-                inner.pool.push(node.value);
-            }
+            inner.pool.give(node.value);
             if let Some(NodeOp::Builtin(op)) = node.op {
                 op.recycle(&mut inner.spares);
             }
@@ -511,13 +512,13 @@ impl<T: Scalar> Tape<T> {
         }
         let mut inner = self.inner.borrow_mut();
         let inner = &mut *inner;
-        let shapes: SmallVec<[(usize, usize); 3]> = inputs.iter().map(|m| m.shape()).collect();
-        let shape = op.as_op().output_shape(&shapes);
-        let mut value = inner.take_matrix(shape.0, shape.1);
-        {
-            let values: SmallVec<[&Matrix<T>; 3]> = inputs.iter().map(|m| &inner.mats[m.idx as usize].value).collect();
-            op.as_op().forward(&values, value.as_mut_slice());
-        }
+        let shape = with_shapes(inputs, |shapes| op.as_op().output_shape(shapes));
+        let mut value = inner.pool.take(shape.0, shape.1, false);
+        with_values(&inner.mats, inputs, |values| match &op {
+            // The shape was checked just above: skip the built-in's re-check.
+            NodeOp::Builtin(b) => b.forward_prechecked(values, value.as_mut_slice()),
+            NodeOp::Custom(c) => c.forward(values, value.as_mut_slice()),
+        });
         if let Some(log) = inner.anomaly.as_mut() {
             let position = log.next_position();
             log.place_matrix(inner.mats.len() as u32, position);
@@ -538,8 +539,15 @@ impl<T: Scalar> Tape<T> {
             }
         }
         let tracked = inputs.iter().any(|m| m.tracked);
-        let (op, input_idx) =
-            if tracked { (Some(op), inputs.iter().map(|m| m.idx).collect()) } else { (None, SmallVec::new()) };
+        let (op, input_idx) = if tracked {
+            let mut idx = SmallVec::new();
+            for m in inputs {
+                idx.push(m.idx);
+            }
+            (Some(op), idx)
+        } else {
+            (None, SmallVec::new())
+        };
         let idx = self.push_mat(inner, MatNode { value, tracked, op, inputs: input_idx });
         if tracked {
             let pos = self.scalar_len() as u32;
@@ -575,7 +583,7 @@ impl<T: Scalar> Tape<T> {
         let vars: SmallVec<[Var<'_, T>; 16]> = vars.iter().map(|v| v.materialize()).collect();
         let mut inner = self.inner.borrow_mut();
         let inner = &mut *inner;
-        let mut value = inner.take_matrix(rows, cols);
+        let mut value = inner.pool.take(rows, cols, false);
         for (b, v) in value.as_mut_slice().iter_mut().zip(&vars) {
             *b = v.primal();
         }

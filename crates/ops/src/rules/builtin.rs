@@ -93,6 +93,16 @@ macro_rules! builtin_families {
                 }
             }
 
+            /// [`MatOp::forward`] without re-checking the input shapes, for a
+            /// caller that has just called [`MatOp::output_shape`] on them and
+            /// sized `out` by it (the tape does, once per op). A wrong shape
+            /// here is still caught, by a bounds check, just without the op's
+            /// message.
+            #[inline]
+            pub fn forward_prechecked<T: Scalar>(&self, inputs: &[&Matrix<T>], out: &mut [T]) {
+                self.rule_forward(inputs, out)
+            }
+
             fn rule_output_shape(&self, inputs: &[(usize, usize)]) -> (usize, usize) {
                 match self {
                     $( Builtin::$variant(f) => f.output_shape(inputs), )+
