@@ -6,9 +6,9 @@
 //! | family | file | ops |
 //! |---|---|---|
 //! | [`ProductOp`] | `product.rs` | [`MatMul`], [`Dot`], [`Outer`] |
-//! | [`BinaryOp`] | `binary.rs` | [`Add`], [`Sub`], [`Mul`], [`Div`] (broadcasting), [`ScaleBy`] |
+//! | [`BinaryOp`] | `binary.rs` | [`Add`], [`Sub`], [`Mul`], [`Div`], [`Pow`] (broadcasting), [`ScaleBy`] |
 //! | [`UnaryOp`] | `unary.rs` | [`Neg`], [`Scale`], [`AddConst`], [`Exp`], [`Ln`], [`Sqrt`], [`Powf`], [`Abs`], [`Sigmoid`], [`Tanh`], [`Relu`], [`Softplus`], [`Clamp`] |
-//! | [`ReduceOp`] | `reduce.rs` | [`Sum`], [`Mean`], [`MaxRows`] |
+//! | [`ReduceOp`] | `reduce.rs` | [`Sum`], [`Mean`], [`MaxRows`], [`LogSumExp`] |
 //! | [`ShapeOp`] | `shape.rs` | [`Transpose`], [`Reshape`], [`SliceRows`], [`SliceCols`], [`ConcatRows`], [`ConcatCols`], [`GatherRows`] |
 //! | [`SoftmaxOp`] | `softmax.rs` | [`Softmax`], [`LogSoftmax`] |
 //! | [`LossOp`] | `loss.rs` | [`SoftmaxCrossEntropy`], [`SoftmaxCrossEntropySoft`], [`BceWithLogits`], [`Mse`], [`MaskedMse`], [`L2Penalty`] |
