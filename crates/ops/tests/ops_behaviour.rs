@@ -492,3 +492,49 @@ fn masked_mse_ignores_nan_where_the_mask_is_zero() {
     let observed = Matrix::from_rows(&[[1.0, 1.0], [0.0, 1.0]]);
     assert!(fwd(&op, &[&a, &b, &observed]).as_slice()[0].is_nan());
 }
+
+#[test]
+fn logsumexp_per_row_per_column_and_overall() {
+    let x = Matrix::from_rows(&[[1.0, 2.0, 3.0], [-1.0, 0.5, 0.0]]);
+    let naive = |v: &[f64]| v.iter().map(|a| a.exp()).sum::<f64>().ln();
+    let rows = fwd(&Builtin::from(LogSumExp(Axis::PerRow)), &[&x]);
+    assert_eq!(rows.shape(), (2, 1));
+    assert!(close(rows.as_slice(), &[naive(&[1.0, 2.0, 3.0]), naive(&[-1.0, 0.5, 0.0])], 1e-15));
+    let cols = fwd(&Builtin::from(LogSumExp(Axis::PerCol)), &[&x]);
+    assert_eq!(cols.shape(), (1, 3));
+    assert!(close(cols.as_slice(), &[naive(&[1.0, -1.0]), naive(&[2.0, 0.5]), naive(&[3.0, 0.0])], 1e-15));
+    let all = fwd(&Builtin::from(LogSumExp(Axis::All)), &[&x]);
+    assert!(close(all.as_slice(), &[naive(x.as_slice())], 1e-15));
+    // The derivative is the softmax of each group.
+    let g = &vjp(&Builtin::from(LogSumExp(Axis::PerRow)), &[&x], &[1.0, 2.0])[0];
+    let sm = fwd(&Builtin::from(Softmax), &[&x]);
+    let want: Vec<f64> = sm.as_slice().iter().enumerate().map(|(k, p)| p * if k < 3 { 1.0 } else { 2.0 }).collect();
+    assert!(close(g, &want, 1e-15), "{g:?} vs {want:?}");
+    // Stable at huge values; infinities as in PyTorch (no ∞ − ∞ in the value).
+    let inf = f64::INFINITY;
+    let z = Matrix::from_rows(&[[1000.0, 1000.0], [1e308, 1e308], [inf, 1.0], [-inf, -inf], [-inf, 2.0]]);
+    let y = fwd(&Builtin::from(LogSumExp(Axis::PerRow)), &[&z]);
+    let ln2 = std::f64::consts::LN_2;
+    assert!((y.as_slice()[0] - (1000.0 + ln2)).abs() < 1e-12, "{y:?}");
+    assert_eq!(y.as_slice()[1], 1e308 + ln2, "{y:?}");
+    assert_eq!(&y.as_slice()[2..], &[inf, -inf, 2.0]);
+    let g = &vjp(&Builtin::from(LogSumExp(Axis::PerRow)), &[&Matrix::from_rows(&[[1000.0, 1000.0], [1e308, 1e308]])], &[1.0, 1.0])[0];
+    assert_eq!(g, &[0.5, 0.5, 0.5, 0.5]);
+}
+
+#[test]
+fn pow_broadcasts_a_tracked_exponent() {
+    let x = Matrix::from_rows(&[[4.0, 9.0], [0.0, 1.0]]);
+    let p = Matrix::from_rows(&[[0.5]]);
+    let op = Builtin::from(Pow);
+    assert_eq!(fwd(&op, &[&x, &p]).as_slice(), &[2.0, 3.0, 0.0, 1.0]);
+    let g = vjp(&op, &[&x, &p], &[1.0; 4]);
+    // ∂/∂x = p·x^{p−1} (∞ at 0 for p < 1); ∂/∂p = Σ xᵖ ln x, with 0 ln 0 = 0.
+    assert_eq!(g[0], vec![0.25, 0.5 / 3.0, f64::INFINITY, 0.5]);
+    let want = 2.0 * 4f64.ln() + 3.0 * 9f64.ln();
+    assert!((g[1][0] - want).abs() < 1e-14, "{} vs {want}", g[1][0]);
+    // p = 0: x⁰ ≡ 1, derivative 0 in x also at 0; ∂/∂p = ln x (−∞ at 0).
+    let g = vjp(&op, &[&x, &Matrix::from_rows(&[[0.0]])], &[1.0; 4]);
+    assert_eq!(g[0], vec![0.0; 4]);
+    assert_eq!(g[1], vec![f64::NEG_INFINITY]);
+}

@@ -249,8 +249,9 @@ fn first_argmax<T: Scalar>(row: &[T]) -> usize {
 /// nothing overflows and the sum is at least 1 (finite for every finite input:
 /// `[1000, 1000]` → `1000 + ln 2`). An infinite `M` is not subtracted (as in
 /// PyTorch): a `+∞` element gives `+∞`, a group of `−∞` gives `−∞`, not
-/// `∞ − ∞`. The derivative is the softmax of the group: `∂y/∂xₖ = e^{xₖ − y}`,
-/// read from the output. An empty group gives `ln 0 = −∞`.
+/// `∞ − ∞`. The derivative is the softmax of the group, `∂y/∂xₖ =
+/// e^{(xₖ − M) − ln Σ}` (recomputed, not read from the output `y`: `xₖ − y`
+/// loses everything when `y` rounds to `M`). An empty group gives `ln 0 = −∞`.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct LogSumExp(pub Axis);
 
@@ -264,6 +265,23 @@ impl LogSumExp {
             Axis::PerRow => (t * n..(t + 1) * n).for_each(f),
             Axis::PerCol => (0..m).for_each(|i| f(i * n + t)),
         }
+    }
+
+    /// `(M, ln Σ e^{x − M})` of group `t`, `M` its largest element as a
+    /// constant (0 if that is infinite or the group empty): the value is
+    /// their sum, and the derivatives use `e^{(x − M) − ln Σ}`, whose parts
+    /// are small — never `e^{x − y}`, which loses everything when `y = M +
+    /// ln Σ` rounds to `M` (`M = 1e308`).
+    fn shift_and_ln_sum<T: Scalar>(&self, x: &Matrix<T>, t: usize) -> (T, T) {
+        let xs = x.as_slice();
+        let mut max = f64::NEG_INFINITY;
+        self.for_group(x.shape(), t, |k| max = max.max(xs[k].value()));
+        // The shift is a constant: any value gives the same function, this one
+        // keeps the exponentials in range.
+        let shift = T::from_f64(if max.is_finite() { max } else { 0.0 });
+        let mut sum = T::zero();
+        self.for_group(x.shape(), t, |k| sum += (xs[k] - shift).exp());
+        (shift, sum.ln())
     }
 }
 
@@ -281,42 +299,35 @@ impl Rule for LogSumExp {
     fn output_shape(&self, inputs: &[(usize, usize)]) -> (usize, usize) {
         self.0.reduced_shape(inputs[0])
     }
-    /// `yₜ = M + ln Σ e^{x − M}` over group `t`, `M` its largest finite-or-not
-    /// element (0 if that is infinite or the group is empty).
+    /// `yₜ = M + ln Σ e^{x − M}` over group `t`.
     fn forward<T: Scalar>(&self, inputs: &[&Matrix<T>], out: &mut [T]) {
-        let x = inputs[0];
-        let xs = x.as_slice();
         for (t, o) in out.iter_mut().enumerate() {
-            let mut max = f64::NEG_INFINITY;
-            self.for_group(x.shape(), t, |k| max = max.max(xs[k].value()));
-            // The shift is a constant: any value gives the same function, this
-            // one keeps the exponentials in range.
-            let shift = T::from_f64(if max.is_finite() { max } else { 0.0 });
-            let mut sum = T::zero();
-            self.for_group(x.shape(), t, |k| sum += (xs[k] - shift).exp());
-            *o = shift + sum.ln();
+            let (shift, ln_sum) = self.shift_and_ln_sum(inputs[0], t);
+            *o = shift + ln_sum;
         }
     }
-    /// `gx[k] += gₜ·e^{x[k] − yₜ}` for `k` in group `t` (the group's softmax).
-    fn vjp<T: Scalar>(&self, inputs: &[&Matrix<T>], y: &Matrix<T>, g: &[T], grads: &mut [Option<&mut [T]>]) {
+    /// `gx[k] += gₜ·softmax(group t)ₖ` for `k` in group `t`.
+    fn vjp<T: Scalar>(&self, inputs: &[&Matrix<T>], _: &Matrix<T>, g: &[T], grads: &mut [Option<&mut [T]>]) {
         let Some(gx) = grads[0].as_deref_mut() else { return };
         let x = inputs[0];
         let xs = x.as_slice();
-        for (t, (&yt, &gt)) in y.iter().zip(g).enumerate() {
-            self.for_group(x.shape(), t, |k| gx[k] += gt * (xs[k] - yt).exp());
+        for (t, &gt) in g.iter().enumerate() {
+            let (shift, ln_sum) = self.shift_and_ln_sum(x, t);
+            self.for_group(x.shape(), t, |k| gx[k] += gt * ((xs[k] - shift) - ln_sum).exp());
         }
     }
-    /// `ẏₜ = Σₖ e^{x[k] − yₜ}·ẋ[k]` over group `t`.
-    fn jvp<T: Scalar>(&self, inputs: &[&Matrix<T>], y: &Matrix<T>, tangents: &[Option<&[T]>], out: &mut [T]) {
+    /// `ẏₜ = Σₖ softmax(group t)ₖ·ẋ[k]`.
+    fn jvp<T: Scalar>(&self, inputs: &[&Matrix<T>], _: &Matrix<T>, tangents: &[Option<&[T]>], out: &mut [T]) {
         let Some(dx) = tangents[0] else {
             out.fill(T::zero());
             return;
         };
         let x = inputs[0];
         let xs = x.as_slice();
-        for (t, (o, &yt)) in out.iter_mut().zip(y.iter()).enumerate() {
+        for (t, o) in out.iter_mut().enumerate() {
+            let (shift, ln_sum) = self.shift_and_ln_sum(x, t);
             let mut total = T::zero();
-            self.for_group(x.shape(), t, |k| total += (xs[k] - yt).exp() * dx[k]);
+            self.for_group(x.shape(), t, |k| total += ((xs[k] - shift) - ln_sum).exp() * dx[k]);
             *o = total;
         }
     }
