@@ -38,6 +38,7 @@ pub use check::{check_gradient, gradcheck, numerical_gradient, numerical_hessian
 pub use gradients::Gradients;
 pub use lift::{DualLift, DualVjp};
 pub use matvar::MatVar;
+pub use matvar_ops::PowExponent;
 pub use scalar_op::ScalarOp;
 pub use tape::Tape;
 pub use transforms::*;

@@ -100,8 +100,11 @@ impl Broadcast for Div {
     fn d_left<T: Scalar>(d: T, _x: T, y: T) -> T {
         d / y
     }
+    /// `−d·x/y²`, computed as `−(d·(x/y))/y`: `y²` alone would overflow or
+    /// underflow (to `∞` or 0) where the quotient is in range, and at `x = 0`
+    /// over a subnormal `y` it would make `0/0`.
     fn d_right<T: Scalar>(d: T, x: T, y: T) -> T {
-        -(d * x / (y * y))
+        -(d * (x / y) / y)
     }
 }
 
