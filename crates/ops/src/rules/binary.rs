@@ -423,7 +423,7 @@ mod tests {
                     "add" => (x + y, gij, gij),
                     "sub" => (x - y, gij, -gij),
                     "mul" => (x * y, gij * y, gij * x),
-                    "div" => (x / y, gij / y, -(gij * x / (y * y))),
+                    "div" => (x / y, gij / y, -(gij * (x / y) / y)),
                     other => panic!("{other}: no reference loop"),
                 };
                 out[i * n + j] = o;
