@@ -34,7 +34,7 @@ mod tape;
 pub mod transforms;
 mod var;
 
-pub use check::{check_gradient, gradcheck, numerical_gradient, numerical_hessian, relative_error, GradCheck};
+pub use check::{check_gradient, gradcheck, numerical_gradient, numerical_hessian, relative_error, GradCheck, Kink};
 pub use gradients::Gradients;
 pub use lift::{DualLift, DualVjp};
 pub use matvar::MatVar;
