@@ -11,7 +11,9 @@
 //! Singularity: a pivot whose magnitude is at most `n · ε · max|aᵢⱼ|` (ε the machine
 //! epsilon of `T`, found by halving until `1 + ε/2 == 1`) makes [`lu`] report
 //! [`LinalgError::Singular`]. That catches matrices that are singular up to
-//! rounding, not only those whose elimination happens to hit an exact zero.
+//! rounding, not only those whose elimination happens to hit an exact zero. A
+//! NaN or infinite entry is reported as what it is,
+//! [`LinalgError::NonFinite`] with its position, before any pivot is judged.
 //!
 //! ```
 //! use wengert_ops::{linalg, Matrix};
@@ -40,6 +42,16 @@ pub enum LinalgError {
         /// The elimination step (column) whose pivot vanished.
         column: usize,
     },
+    /// The matrix has a NaN or infinite entry (the first, row by row): no
+    /// factorization of it means anything.
+    NonFinite {
+        /// Its row.
+        row: usize,
+        /// Its column.
+        col: usize,
+        /// The entry (NaN, `inf` or `-inf`).
+        value: f64,
+    },
     /// The right-hand side of a solve has the wrong number of rows.
     DimensionMismatch {
         /// Shape of the (square) matrix.
@@ -56,6 +68,7 @@ impl fmt::Display for LinalgError {
             LinalgError::Singular { column } => {
                 write!(f, "matrix is singular (pivot {column} vanished to working precision)")
             }
+            LinalgError::NonFinite { row, col, value } => write!(f, "non-finite entry at ({row}, {col}): {value}"),
             LinalgError::DimensionMismatch { matrix, rhs } => {
                 write!(f, "right-hand side {} does not match matrix {}", shape_str(*rhs), shape_str(*matrix))
             }
@@ -75,6 +88,7 @@ pub struct Lu<T> {
     perm: Vec<usize>,
     odd_swaps: bool,
     singular_at: Option<usize>,
+    non_finite_at: Option<(usize, usize)>,
 }
 
 /// Machine epsilon of `T`: the smallest power of two `e` with `1 + e ≠ 1` in `T`.
@@ -86,13 +100,17 @@ fn machine_epsilon<T: Scalar>() -> f64 {
     e
 }
 
-/// Factors without failing: a vanished pivot is recorded, its column skipped.
+/// Factors without failing: a vanished pivot is recorded, its column skipped,
+/// and so is the first non-finite entry (the elimination then runs in IEEE
+/// arithmetic, so the determinant comes out NaN or infinite, and no pivot is
+/// judged against a tolerance that would be infinite).
 fn factor<T: Scalar>(a: &Matrix<T>) -> Result<Lu<T>, LinalgError> {
     let n = a.rows();
     if a.cols() != n {
         return Err(LinalgError::NotSquare { shape: a.shape() });
     }
-    let scale = a.iter().map(|x| x.value().abs()).fold(0.0, f64::max);
+    let non_finite_at = a.iter().position(|x| !x.value().is_finite()).map(|k| (k / n, k % n));
+    let scale = if non_finite_at.is_some() { 0.0 } else { a.iter().map(|x| x.value().abs()).fold(0.0, f64::max) };
     let tol = n as f64 * machine_epsilon::<T>() * scale;
     let mut f = a.as_slice().to_vec();
     let mut perm: Vec<usize> = (0..n).collect();
@@ -116,9 +134,9 @@ fn factor<T: Scalar>(a: &Matrix<T>) -> Result<Lu<T>, LinalgError> {
             perm.swap(k, p);
             odd_swaps = !odd_swaps;
         }
-        if best <= tol || !best.is_finite() {
+        if best <= tol || best.is_nan() {
             singular_at.get_or_insert(k);
-            if best == 0.0 || !best.is_finite() {
+            if best == 0.0 || best.is_nan() {
                 // Nothing to eliminate with (or nothing meaningful): leave the column.
                 continue;
             }
@@ -133,15 +151,19 @@ fn factor<T: Scalar>(a: &Matrix<T>) -> Result<Lu<T>, LinalgError> {
             }
         }
     }
-    Ok(Lu { factors: Matrix::from_vec(n, n, f), perm, odd_swaps, singular_at })
+    Ok(Lu { factors: Matrix::from_vec(n, n, f), perm, odd_swaps, singular_at, non_finite_at })
 }
 
 /// Factors a square matrix as `P·A = L·U`.
 ///
-/// Errors with [`LinalgError::NotSquare`] or, if a pivot vanishes to working
+/// Errors with [`LinalgError::NotSquare`], with [`LinalgError::NonFinite`]
+/// (naming the first NaN or infinite entry) or, if a pivot vanishes to working
 /// precision, [`LinalgError::Singular`].
 pub fn lu<T: Scalar>(a: &Matrix<T>) -> Result<Lu<T>, LinalgError> {
     let f = factor(a)?;
+    if let Some((row, col)) = f.non_finite_at {
+        return Err(LinalgError::NonFinite { row, col, value: a[(row, col)].value() });
+    }
     match f.singular_at {
         Some(column) => Err(LinalgError::Singular { column }),
         None => Ok(f),
@@ -160,7 +182,9 @@ pub fn inverse<T: Scalar>(a: &Matrix<T>) -> Result<Matrix<T>, LinalgError> {
 
 /// The determinant of a square matrix. A singular matrix is not an error here:
 /// its determinant is computed from the same elimination (and is `0` or within
-/// rounding of it). Errors only with [`LinalgError::NotSquare`].
+/// rounding of it); nor is a non-finite entry, which gives a NaN (or infinite)
+/// determinant as IEEE arithmetic would. Errors only with
+/// [`LinalgError::NotSquare`].
 pub fn det<T: Scalar>(a: &Matrix<T>) -> Result<T, LinalgError> {
     Ok(factor(a)?.det())
 }
@@ -196,6 +220,35 @@ impl<T: Scalar> Lu<T> {
         } else {
             d
         }
+    }
+    /// The determinant as `(d, e)` with `det A = d·2ᵉ` and `|d|` in
+    /// `[½, 1)` (or `d` zero or not finite): the product of the pivots
+    /// renormalized by powers of two at every step, so it neither underflows
+    /// nor overflows where `det A` itself would (`det(1e-200·I₃) = 1e-600`).
+    /// `d` is computed with `T`'s arithmetic (scaling by powers of two is
+    /// exact), so it carries derivatives for dual numbers.
+    ///
+    /// ```
+    /// use wengert_ops::{linalg, Matrix};
+    /// let a: Matrix<f64> = Matrix::from_fn(3, 3, |i, j| if i == j { 1e-200 } else { 0.0 });
+    /// let f = linalg::lu(&a).unwrap();
+    /// assert_eq!(f.det(), 0.0); // 1e-600 underflows
+    /// let (d, e) = f.scaled_det();
+    /// assert!(((d.log2() + e as f64) - 3.0 * 1e-200f64.log2()).abs() < 1e-9);
+    /// ```
+    pub fn scaled_det(&self) -> (T, i64) {
+        let n = self.n();
+        let mut d = if self.odd_swaps { -T::one() } else { T::one() };
+        let mut e = 0i64;
+        for i in 0..n {
+            let u = self.factors.as_slice()[i * n + i];
+            let eu = binary_exponent(u.value());
+            d *= times_pow2(u, -eu);
+            let ed = binary_exponent(d.value());
+            d = times_pow2(d, -ed);
+            e += eu + ed;
+        }
+        (d, e)
     }
     /// `ln|det A| = Σ ln|uᵢᵢ|` (the sign is `perm_sign()·∏ sign(uᵢᵢ)`, see
     /// [`det_sign`](Self::det_sign)). Computed as a sum, so it neither overflows nor
@@ -303,6 +356,37 @@ impl<T: Scalar> Lu<T> {
     pub fn inverse_transpose(&self) -> Matrix<T> {
         self.solve_transpose(&Matrix::identity(self.n())).expect("identity has n rows")
     }
+}
+
+/// The exponent `e` of `v = f·2ᵉ` with `|f|` in `[½, 1)` (C's `frexp`); 0 for
+/// zero, infinities and NaN.
+pub(crate) fn binary_exponent(v: f64) -> i64 {
+    if v == 0.0 || !v.is_finite() {
+        return 0;
+    }
+    let biased = ((v.to_bits() >> 52) & 0x7ff) as i64;
+    if biased == 0 {
+        // Subnormal: scale into the normal range first.
+        return binary_exponent(v * 2f64.powi(64)) - 64;
+    }
+    biased - 1022
+}
+
+/// `x·2ᵉ` in `T`'s arithmetic, in steps of at most `2⁶⁰` (a factor every
+/// float type holds exactly): exact unless the result itself leaves `T`'s
+/// normal range, and never over- or underflowing on the way to a result that
+/// is in range (each step moves toward it).
+pub(crate) fn times_pow2<T: Scalar>(mut x: T, mut e: i64) -> T {
+    const STEP: i64 = 60;
+    while e > STEP {
+        x *= T::from_f64(2f64.powi(STEP as i32));
+        e -= STEP;
+    }
+    while e < -STEP {
+        x *= T::from_f64(2f64.powi(-STEP as i32));
+        e += STEP;
+    }
+    x * T::from_f64(2f64.powi(e as i32))
 }
 
 #[cfg(test)]

@@ -308,3 +308,233 @@ fn ops_run_on_f32() {
         }
     }
 }
+
+// ---------- NaN, huge logits, powers at 0, non-finite and tiny matrices ----------
+
+/// The JVP of `op` at `inputs` along `tangents`.
+fn jvp(op: &Builtin, inputs: &[&Matrix<f64>], tangents: &[&[f64]]) -> Vec<f64> {
+    let out = fwd(op, inputs);
+    let mut d = vec![f64::NAN; out.len()];
+    let t: Vec<Option<&[f64]>> = tangents.iter().map(|t| Some(*t)).collect();
+    assert!(op.jvp(inputs, &out, &t, &mut d));
+    d
+}
+
+#[test]
+fn nan_propagates_through_relu_abs_clamp_values_and_derivatives() {
+    // 0 is the kink of relu and abs, and the lower bound of this clamp.
+    let x = Matrix::from_rows(&[[f64::NAN, 0.0, -1.0, 2.0]]);
+    for op in [Builtin::from(Relu), Builtin::from(Abs), Builtin::from(Clamp { lo: 0.0, hi: 1.0 })] {
+        let y = fwd(&op, &[&x]);
+        assert!(y.as_slice()[0].is_nan(), "{op:?} value at NaN: {y:?}");
+        let g = &vjp(&op, &[&x], &[1.0, 1.0, 1.0, 1.0])[0];
+        assert!(g[0].is_nan(), "{op:?} derivative at NaN: {g:?}");
+        assert_eq!(g[1], 0.0, "{op:?}: the convention at the kink stays");
+        let d = jvp(&op, &[&x], &[&[2.0, 2.0, 2.0, 2.0]]);
+        assert!(d[0].is_nan() && d[1] == 0.0, "{op:?} JVP: {d:?}");
+    }
+}
+
+#[test]
+fn max_rows_picks_nan_wherever_it_is() {
+    let op = Builtin::from(MaxRows);
+    let nan = f64::NAN;
+    // NaN first, in the middle, last; and a row without NaN.
+    let x = Matrix::from_rows(&[[nan, 5.0, 1.0], [1.0, nan, 5.0], [5.0, 1.0, nan], [1.0, 5.0, 2.0]]);
+    let y = fwd(&op, &[&x]);
+    assert!(y.as_slice()[..3].iter().all(|v| v.is_nan()), "{y:?}");
+    assert_eq!(y.as_slice()[3], 5.0);
+    // The adjoint follows the NaN it picked (as the scalar max does).
+    let g = &vjp(&op, &[&x], &[1.0, 2.0, 3.0, 4.0])[0];
+    assert_eq!(g, &[1.0, 0.0, 0.0, 0.0, 2.0, 0.0, 0.0, 0.0, 3.0, 0.0, 4.0, 0.0]);
+    let t: Vec<f64> = (0..12).map(|k| k as f64).collect();
+    assert_eq!(jvp(&op, &[&x], &[&t]), vec![0.0, 4.0, 8.0, 10.0]);
+}
+
+#[test]
+fn softmax_cross_entropy_keeps_the_loss_at_huge_logits() {
+    let ln2 = std::f64::consts::LN_2;
+    let op = Builtin::from(SoftmaxCrossEntropy(vec![0]));
+    // f32: 1e6 and 1e7 have ulps 0.0625 and 1: `(M + ln 2) − z` lost the loss.
+    for big in [1e6f32, 1e7, 1e30, 3e38] {
+        let z: Matrix<f32> = Matrix::from_rows(&[[big, big]]);
+        let mut out = [0.0f32];
+        op.forward(&[&z], &mut out);
+        assert!((out[0] as f64 - ln2).abs() < 1e-6, "f32 [{big}, {big}]: {} vs ln 2", out[0]);
+        let y = Matrix::from_vec(1, 1, out.to_vec());
+        let mut g = [0.0f32; 2];
+        op.vjp(&[&z], &y, &[1.0], &mut [Some(&mut g[..])]);
+        assert_eq!(g, [-0.5, 0.5], "f32 [{big}, {big}]");
+    }
+    for big in [1e16, 1e100, 1e300] {
+        let z = Matrix::from_rows(&[[big, big]]);
+        let loss = fwd(&op, &[&z]).as_slice()[0];
+        assert!((loss - ln2).abs() < 1e-15, "f64 [{big}, {big}]: {loss} vs ln 2");
+        assert_eq!(vjp(&op, &[&z], &[1.0])[0], vec![-0.5, 0.5]);
+        assert!((jvp(&op, &[&z], &[&[1.0, 3.0]])[0] - 1.0).abs() < 1e-15);
+    }
+    // Unequal huge logits (1e16 + 2 is exact): loss ln(1 + e²), gradient
+    // softmax − onehot, both to rounding.
+    let z = Matrix::from_rows(&[[1e16, 1e16 + 2.0]]);
+    let want = (2f64).exp().ln_1p();
+    let loss = fwd(&op, &[&z]).as_slice()[0];
+    assert!((loss - want).abs() < 1e-15 * want, "{loss} vs {want}");
+    let p1 = 1.0 / (1.0 + (-2f64).exp());
+    let g = &vjp(&op, &[&z], &[1.0])[0];
+    assert!(close(g, &[-p1, p1], 1e-15), "{g:?}");
+}
+
+#[test]
+fn powf_zero_has_derivative_zero_everywhere_it_is_one() {
+    // x⁰ ≡ 1 (IEEE: also at 0, ∞ and NaN): no dependence on x, so the
+    // derivative is 0 — not 0·x⁻¹ = 0·∞ = NaN at x = 0.
+    let x = Matrix::from_rows(&[[0.0, -0.0, 2.0, f64::INFINITY, f64::NAN]]);
+    let op = Builtin::from(Powf(0.0));
+    assert_eq!(fwd(&op, &[&x]).as_slice(), &[1.0; 5]);
+    assert_eq!(vjp(&op, &[&x], &[1.0; 5])[0], vec![0.0; 5]);
+    assert!(jvp(&op, &[&x], &[&[1.0; 5]]).iter().all(|&d| d == 0.0));
+    // Other powers keep their IEEE derivative at 0: x^0.5 → ∞, x² → 0.
+    assert_eq!(vjp(&Builtin::from(Powf(0.5)), &[&Matrix::from_rows(&[[0.0]])], &[1.0])[0], vec![f64::INFINITY]);
+    assert_eq!(vjp(&Builtin::from(Powf(2.0)), &[&Matrix::from_rows(&[[0.0]])], &[1.0])[0], vec![0.0]);
+}
+
+#[test]
+fn non_finite_entries_are_named_not_called_singular() {
+    for (bad, at) in [(f64::NAN, (1, 0)), (f64::INFINITY, (0, 2)), (f64::NEG_INFINITY, (2, 2))] {
+        let mut a = Matrix::from_rows(&[[4.0, 1.0, 0.5], [1.0, 3.0, 0.25], [0.5, 0.25, 2.0]]);
+        a[at] = bad;
+        let position = format!("non-finite entry at ({}, {})", at.0, at.1);
+        let e = linalg::lu(&a).unwrap_err();
+        assert!(e.to_string().contains(&position), "{e}");
+        assert!(linalg::inverse(&a).unwrap_err().to_string().contains(&position));
+        assert!(linalg::solve(&a, &Matrix::ones(3, 1)).unwrap_err().to_string().contains(&position));
+        for (op, name) in [(Builtin::from(Inverse), "inverse"), (Builtin::from(LogDet), "logdet")] {
+            let a = a.clone();
+            let msg = panic_message(move || {
+                fwd(&op, &[&a]);
+            });
+            assert!(msg.starts_with(&format!("{name}: {position}")), "{msg}");
+        }
+        let a2 = a.clone();
+        let msg = panic_message(move || {
+            fwd(&Builtin::from(Solve), &[&a2, &Matrix::ones(3, 1)]);
+        });
+        assert!(msg.starts_with(&format!("solve: {position}")), "{msg}");
+        // det's value is what IEEE arithmetic gives (NaN for a NaN entry); its
+        // derivatives, which need the inverse, name the entry.
+        let d = linalg::det(&a).unwrap();
+        assert!(if bad.is_nan() { d.is_nan() } else { !d.is_finite() || d.is_nan() }, "det {d}");
+        let msg = panic_message(move || {
+            vjp(&Builtin::from(Det), &[&a], &[1.0]);
+        });
+        assert!(msg.starts_with(&format!("det: {position}")), "{msg}");
+    }
+}
+
+#[test]
+fn det_gradient_is_exact_where_det_underflows_or_overflows() {
+    let op = Builtin::from(Det);
+    let rel = |a: f64, b: f64| (a - b).abs() / b.abs();
+    // det(1e-200·I₂) = 1e-400 underflows to 0; its gradient is 1e-200·I.
+    for (c, n) in [(1e-200, 2), (1e200, 2), (1e-150, 3), (1e-100, 4)] {
+        let x = Matrix::from_fn(n, n, |i, j| if i == j { c } else { 0.0 });
+        let g = &vjp(&op, &[&x], &[1.0])[0];
+        let want = c.powi(n as i32 - 1);
+        for i in 0..n {
+            for j in 0..n {
+                let k = i * n + j;
+                if i == j {
+                    assert!(rel(g[k], want) < 1e-12, "det({c:e}·I{n}): ∂/∂x{i}{i} = {:e}, want {want:e}", g[k]);
+                } else {
+                    assert_eq!(g[k], 0.0);
+                }
+            }
+        }
+        // The JVP along I: tr(adj(X)) = n·c^{n−1}.
+        let d = jvp(&op, &[&x], &[Matrix::<f64>::identity(n).as_slice()])[0];
+        assert!(rel(d, n as f64 * want) < 1e-12, "det({c:e}·I{n}) JVP {d:e}");
+    }
+    // A general matrix: ∂det(cA)/∂(cA) = c^{n−1}·cof(A), with the cofactors of
+    // A computed by hand.
+    let a = Matrix::from_rows(&[[2.0, -1.0, 0.5], [1.0, 3.0, -2.0], [0.0, 1.5, 4.0]]);
+    let cof = [
+        [3.0 * 4.0 + 2.0 * 1.5, -(1.0 * 4.0 - 0.0), 1.0 * 1.5 - 0.0],
+        [-(-1.0 * 4.0 - 0.5 * 1.5), 2.0 * 4.0 - 0.0, -(2.0 * 1.5 - 0.0)],
+        [-1.0 * -2.0 - 0.5 * 3.0, -(2.0 * -2.0 - 0.5 * 1.0), 2.0 * 3.0 + 1.0],
+    ];
+    let c = 1e-150;
+    let x = a.map(|&v| v * c);
+    assert_eq!(fwd(&op, &[&x]).as_slice(), &[0.0], "det(1e-150·A) underflows");
+    let g = &vjp(&op, &[&x], &[1.0])[0];
+    for i in 0..3 {
+        for j in 0..3 {
+            let want = c * c * cof[i][j];
+            assert!(rel(g[i * 3 + j], want) < 1e-12, "({i}, {j}): {:e} vs {want:e}", g[i * 3 + j]);
+        }
+    }
+}
+
+#[test]
+fn masked_mse_ignores_nan_where_the_mask_is_zero() {
+    // A missing observation marked NaN, masked out: not part of the loss.
+    let nan = f64::NAN;
+    let a = Matrix::from_rows(&[[1.0, 2.0], [3.0, 4.0]]);
+    let b = Matrix::from_rows(&[[0.0, nan], [0.0, 0.0]]);
+    let mask = Matrix::from_rows(&[[1.0, 0.0], [0.0, 1.0]]);
+    let op = Builtin::from(MaskedMse);
+    assert_eq!(fwd(&op, &[&a, &b, &mask]).as_slice(), &[8.5]);
+    let g = vjp(&op, &[&a, &b, &mask], &[1.0]);
+    assert_eq!(g[0], vec![1.0, 0.0, 0.0, 4.0]);
+    assert_eq!(g[1], vec![-1.0, 0.0, 0.0, -4.0]);
+    let d = jvp(&op, &[&a, &b, &mask], &[&[1.0; 4], &[0.0; 4], &[0.0; 4]]);
+    assert_eq!(d, vec![5.0]);
+    // Observed, the NaN is the loss's.
+    let observed = Matrix::from_rows(&[[1.0, 1.0], [0.0, 1.0]]);
+    assert!(fwd(&op, &[&a, &b, &observed]).as_slice()[0].is_nan());
+}
+
+#[test]
+fn logsumexp_per_row_per_column_and_overall() {
+    let x = Matrix::from_rows(&[[1.0, 2.0, 3.0], [-1.0, 0.5, 0.0]]);
+    let naive = |v: &[f64]| v.iter().map(|a| a.exp()).sum::<f64>().ln();
+    let rows = fwd(&Builtin::from(LogSumExp(Axis::PerRow)), &[&x]);
+    assert_eq!(rows.shape(), (2, 1));
+    assert!(close(rows.as_slice(), &[naive(&[1.0, 2.0, 3.0]), naive(&[-1.0, 0.5, 0.0])], 1e-15));
+    let cols = fwd(&Builtin::from(LogSumExp(Axis::PerCol)), &[&x]);
+    assert_eq!(cols.shape(), (1, 3));
+    assert!(close(cols.as_slice(), &[naive(&[1.0, -1.0]), naive(&[2.0, 0.5]), naive(&[3.0, 0.0])], 1e-15));
+    let all = fwd(&Builtin::from(LogSumExp(Axis::All)), &[&x]);
+    assert!(close(all.as_slice(), &[naive(x.as_slice())], 1e-15));
+    // The derivative is the softmax of each group.
+    let g = &vjp(&Builtin::from(LogSumExp(Axis::PerRow)), &[&x], &[1.0, 2.0])[0];
+    let sm = fwd(&Builtin::from(Softmax), &[&x]);
+    let want: Vec<f64> = sm.as_slice().iter().enumerate().map(|(k, p)| p * if k < 3 { 1.0 } else { 2.0 }).collect();
+    assert!(close(g, &want, 1e-15), "{g:?} vs {want:?}");
+    // Stable at huge values; infinities as in PyTorch (no ∞ − ∞ in the value).
+    let inf = f64::INFINITY;
+    let z = Matrix::from_rows(&[[1000.0, 1000.0], [1e308, 1e308], [inf, 1.0], [-inf, -inf], [-inf, 2.0]]);
+    let y = fwd(&Builtin::from(LogSumExp(Axis::PerRow)), &[&z]);
+    let ln2 = std::f64::consts::LN_2;
+    assert!((y.as_slice()[0] - (1000.0 + ln2)).abs() < 1e-12, "{y:?}");
+    assert_eq!(y.as_slice()[1], 1e308 + ln2, "{y:?}");
+    assert_eq!(&y.as_slice()[2..], &[inf, -inf, 2.0]);
+    let g = &vjp(&Builtin::from(LogSumExp(Axis::PerRow)), &[&Matrix::from_rows(&[[1000.0, 1000.0], [1e308, 1e308]])], &[1.0, 1.0])[0];
+    assert_eq!(g, &[0.5, 0.5, 0.5, 0.5]);
+}
+
+#[test]
+fn pow_broadcasts_a_tracked_exponent() {
+    let x = Matrix::from_rows(&[[4.0, 9.0], [0.0, 1.0]]);
+    let p = Matrix::from_rows(&[[0.5]]);
+    let op = Builtin::from(Pow);
+    assert_eq!(fwd(&op, &[&x, &p]).as_slice(), &[2.0, 3.0, 0.0, 1.0]);
+    let g = vjp(&op, &[&x, &p], &[1.0; 4]);
+    // ∂/∂x = p·x^{p−1} (∞ at 0 for p < 1); ∂/∂p = Σ xᵖ ln x, with 0 ln 0 = 0.
+    assert_eq!(g[0], vec![0.25, 0.5 / 3.0, f64::INFINITY, 0.5]);
+    let want = 2.0 * 4f64.ln() + 3.0 * 9f64.ln();
+    assert!((g[1][0] - want).abs() < 1e-14, "{} vs {want}", g[1][0]);
+    // p = 0: x⁰ ≡ 1, derivative 0 in x also at 0; ∂/∂p = ln x (−∞ at 0).
+    let g = vjp(&op, &[&x, &Matrix::from_rows(&[[0.0]])], &[1.0; 4]);
+    assert_eq!(g[0], vec![0.0; 4]);
+    assert_eq!(g[1], vec![f64::NEG_INFINITY]);
+}

@@ -6,6 +6,32 @@
 //! the numerical one. With central differences on `f64` a correct gradient
 //! typically scores 1e-8 to 1e-11; a wrong rule scores near 1.
 //!
+//! Central differences are only a reference where the function is smooth over
+//! the step: at a kink of `relu`, `abs` or `max`, or within a step of one
+//! (`relu` at `1e-9`), they average two different slopes, and a correct
+//! derivative fails. So [`gradcheck`] and [`check_gradient`] also look at the
+//! one-sided differences `(f(x) − f(x − h))/h` and `(f(x + h) − f(x))/h`: where
+//! they disagree by more than curvature explains (their gap does not shrink with
+//! the step as a smooth function's does, or drops to nothing once the step no
+//! longer reaches the kink), the coordinate is reported as a
+//! [`Kink`] with both slopes, and the report's `Display` says so. That explains
+//! a failure without hiding one: [`GradCheck::passes`] still fails there, and a
+//! wrong derivative at a smooth point is not a kink.
+//! [`GradCheck::passes_where_differentiable`] accepts, at a kink, any value
+//! between the two one-sided slopes (a subgradient, such as the conventions
+//! `relu'(0) = 0`, `abs'(0) = 0`).
+//!
+//! ```
+//! use wengert_tape::{gradcheck, Scalar};
+//! let report = gradcheck(|x| x[0].relu() + x[1] * x[1], &[0.0, 1.5]);
+//! assert!(!report.passes(1e-7)); // central difference at the kink: 0.5
+//! let kink = &report.kinks[0];
+//! assert_eq!(kink.component, 0);
+//! assert!(kink.left_slope.abs() < 1e-9 && (kink.right_slope - 1.0).abs() < 1e-9);
+//! assert!(report.passes_where_differentiable(1e-7));
+//! assert!(report.to_string().contains("not differentiable at this point along coordinate 0"));
+//! ```
+//!
 //! ```
 //! use wengert_tape::{gradcheck, Scalar};
 //! let report = gradcheck(|x| (x[0] * x[1]).sin() + x[1].exp(), &[0.3, -1.2]);
@@ -87,6 +113,31 @@ pub fn numerical_hessian<F: FnMut(&[f64]) -> f64>(mut f: F, x: &[f64]) -> Matrix
     h
 }
 
+/// A coordinate along which the function is not smooth within the
+/// finite-difference step: its one-sided difference quotients disagree by more
+/// than curvature explains (see the [module docs](self)).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Kink {
+    /// The coordinate.
+    pub component: usize,
+    /// `(f(x) − f(x − h)) / h`.
+    pub left_slope: f64,
+    /// `(f(x + h) − f(x)) / h`.
+    pub right_slope: f64,
+    /// The step `h`.
+    pub step: f64,
+}
+
+impl Kink {
+    /// Whether `value` lies between the two one-sided slopes, widened by
+    /// `tol` relative to their size: a subgradient at this kink.
+    pub fn admits(&self, value: f64, tol: f64) -> bool {
+        let (lo, hi) = (self.left_slope.min(self.right_slope), self.left_slope.max(self.right_slope));
+        let slack = tol * (lo.abs() + hi.abs() + 1e-10);
+        value >= lo - slack && value <= hi + slack
+    }
+}
+
 /// The outcome of a gradient check.
 #[derive(Clone, Debug)]
 pub struct GradCheck {
@@ -102,6 +153,10 @@ pub struct GradCheck {
     pub max_error: f64,
     /// Relative error of the whole vector: `‖a − n‖ / (‖a‖ + ‖n‖ + 1e-10)`.
     pub overall_error: f64,
+    /// The coordinates along which the function is not smooth within the step,
+    /// with their one-sided slopes (empty from [`compare`](Self::compare),
+    /// which has no function to probe).
+    pub kinks: Vec<Kink>,
 }
 
 impl GradCheck {
@@ -124,12 +179,37 @@ impl GradCheck {
         let norm = |v: &[f64]| v.iter().map(|x| x * x).sum::<f64>().sqrt();
         let diff: Vec<f64> = analytic.iter().zip(numeric).map(|(a, n)| a - n).collect();
         let overall_error = norm(&diff) / (norm(analytic) + norm(numeric) + 1e-10);
-        GradCheck { analytic: analytic.to_vec(), numeric: numeric.to_vec(), errors, worst, max_error, overall_error }
+        GradCheck {
+            analytic: analytic.to_vec(),
+            numeric: numeric.to_vec(),
+            errors,
+            worst,
+            max_error,
+            overall_error,
+            kinks: Vec::new(),
+        }
     }
 
     /// Whether every component's relative error is below `tol` (and none is NaN).
+    /// A kink fails like any other disagreement; see
+    /// [`passes_where_differentiable`](Self::passes_where_differentiable).
     pub fn passes(&self, tol: f64) -> bool {
         self.errors.iter().all(|&e| e < tol)
+    }
+
+    /// Whether every component passes at `tol`, or is a [`Kink`] whose
+    /// analytic value lies between its one-sided slopes (a subgradient). A
+    /// wrong derivative at a smooth point still fails, and so does a value at a
+    /// kink outside both slopes.
+    pub fn passes_where_differentiable(&self, tol: f64) -> bool {
+        self.errors.iter().enumerate().all(|(i, &e)| {
+            e < tol || self.kink_at(i).is_some_and(|k| k.admits(self.analytic[i], tol))
+        })
+    }
+
+    /// The kink reported along coordinate `i`, if any.
+    pub fn kink_at(&self, i: usize) -> Option<&Kink> {
+        self.kinks.iter().find(|k| k.component == i)
     }
 }
 
@@ -148,25 +228,90 @@ impl fmt::Display for GradCheck {
             self.analytic[self.worst],
             self.numeric[self.worst],
             self.overall_error
-        )
+        )?;
+        const SHOWN: usize = 3;
+        for k in self.kinks.iter().take(SHOWN) {
+            write!(
+                f,
+                "\nnot differentiable at this point along coordinate {}: left slope {:.6e}, right slope {:.6e} \
+                 (one-sided differences with step {:.1e}; the central difference {:.6e} averages them and is not a \
+                 derivative here; analytic {:.6e})",
+                k.component, k.left_slope, k.right_slope, k.step, self.numeric[k.component], self.analytic[k.component]
+            )?;
+        }
+        if self.kinks.len() > SHOWN {
+            write!(f, "\nand {} more coordinates with a kink", self.kinks.len() - SHOWN)?;
+        }
+        Ok(())
     }
 }
 
+/// The central-difference gradient of `f` at `x`, and the coordinates along
+/// which `f` is not smooth within the step.
+///
+/// Per coordinate, with `f₀ = f(x)` and `f(x ± h)` (already needed for the
+/// central difference) the one-sided slopes at `h` cost nothing. Their gap
+/// `right − left` is, for a smooth `f`, `h·f''` plus smaller terms and
+/// rounding. Only where it is not negligible (above `1e-3` of the slopes and a
+/// thousand times the rounding level `ε·Σ|f|/h`) is the step halved, up to
+/// three times (`f(x ± h/2ᵏ)`, two evaluations each): a smooth function's gap
+/// shrinks by a factor of 2 (or 8, where `f'' = 0`) with each halving, while
+/// a kink at distance `δ` from `x` keeps its gap (`ratio > ¾`) until the step
+/// falls below `δ`, where the gap drops to rounding level. Either is reported
+/// as a kink; a gap that keeps shrinking without vanishing is curvature.
+fn probe<F: FnMut(&[f64]) -> f64>(mut f: F, x: &[f64]) -> (Vec<f64>, Vec<Kink>) {
+    let f0 = f(x);
+    let mut xp = x.to_vec();
+    let mut at = |i: usize, t: f64, f: &mut F| {
+        xp[i] = t;
+        let v = f(&xp);
+        xp[i] = x[i];
+        v
+    };
+    // The gap between the one-sided slopes with step `h`, and its rounding level.
+    let gap = |fp: f64, fm: f64, h: f64| ((fp - f0) / h - (f0 - fm) / h, f64::EPSILON * (f0.abs() + fp.abs() + fm.abs()) / h);
+    let mut numeric = Vec::with_capacity(x.len());
+    let mut kinks = Vec::new();
+    for i in 0..x.len() {
+        let h = central_step(x[i]);
+        let (fp, fm) = (at(i, x[i] + h, &mut f), at(i, x[i] - h, &mut f));
+        numeric.push((fp - fm) / (2.0 * h));
+        let (left, right) = ((f0 - fm) / h, (fp - f0) / h);
+        let (mut previous, rounding) = gap(fp, fm, h);
+        if !(previous.abs() > 1e-3 * left.abs().max(right.abs()) && previous.abs() > 1e3 * rounding) {
+            continue;
+        }
+        for k in 1..=3 {
+            let hk = h / f64::from(1 << k);
+            let (g, rounding) = gap(at(i, x[i] + hk, &mut f), at(i, x[i] - hk, &mut f), hk);
+            if g.abs() <= 10.0 * rounding || g / previous > 0.75 {
+                kinks.push(Kink { component: i, left_slope: left, right_slope: right, step: h });
+                break;
+            }
+            previous = g;
+        }
+    }
+    (numeric, kinks)
+}
+
 /// Checks a gradient you computed (by hand or by AD) against central
-/// differences of `f` at `x`.
+/// differences of `f` at `x`, reporting the coordinates along which `f` has a
+/// kink within the step.
 pub fn check_gradient<F: Fn(&[f64]) -> f64>(f: F, analytic: &[f64], x: &[f64]) -> GradCheck {
-    GradCheck::compare(analytic, &numerical_gradient(f, x))
+    let (numeric, kinks) = probe(f, x);
+    GradCheck { kinks, ..GradCheck::compare(analytic, &numeric) }
 }
 
 /// Checks the reverse-mode gradient of `f` at `x` against central differences of
-/// the same closure.
+/// the same closure, reporting the coordinates along which `f` has a kink
+/// within the step (see the [module docs](self)).
 pub fn gradcheck<F>(f: F, x: &[f64]) -> GradCheck
 where
     F: for<'t> Fn(&[Var<'t, f64>]) -> Var<'t, f64>,
 {
     let analytic = crate::grad(&f, x);
     let mut tape = Tape::new();
-    let numeric = numerical_gradient(
+    let (numeric, kinks) = probe(
         |p| {
             tape.clear();
             let v = tape.vars(p);
@@ -174,5 +319,5 @@ where
         },
         x,
     );
-    GradCheck::compare(&analytic, &numeric)
+    GradCheck { kinks, ..GradCheck::compare(&analytic, &numeric) }
 }

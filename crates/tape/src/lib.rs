@@ -37,10 +37,11 @@ pub mod transforms;
 mod var;
 
 pub use anomaly::{Anomaly, Phase};
-pub use check::{check_gradient, gradcheck, numerical_gradient, numerical_hessian, relative_error, GradCheck};
+pub use check::{check_gradient, gradcheck, numerical_gradient, numerical_hessian, relative_error, GradCheck, Kink};
 pub use gradients::Gradients;
 pub use lift::{DualLift, DualVjp};
 pub use matvar::MatVar;
+pub use matvar_ops::PowExponent;
 pub use scalar_op::ScalarOp;
 pub use tape::Tape;
 pub use transforms::*;

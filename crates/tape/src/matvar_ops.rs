@@ -88,9 +88,32 @@ impl<'t, T: Scalar> MatVar<'t, T> {
     pub fn sqrt(self) -> Self {
         self.unary(rules::Sqrt)
     }
-    /// `xᵖ` elementwise for a constant `p`.
-    pub fn powf(self, p: f64) -> Self {
-        self.unary(rules::Powf(p))
+    /// `xᵖ` elementwise. The exponent is what the scalar
+    /// [`powf`](Scalar::powf) takes too, a tracked value, or a constant:
+    ///
+    /// * an `f64` constant: `x.powf(2.0)`;
+    /// * a scalar [`Var`]: tracked (the gradient reaches `p`: `∂/∂p =
+    ///   Σ G ⊙ xᵖ ln x`), or recorded as a constant power if `p` is a constant;
+    /// * a matrix `MatVar`, broadcast against `self` like `+` (`1 × 1`, a row, a
+    ///   column or the same shape).
+    ///
+    /// The derivative in `x` is exactly 0 where `p = 0` (also at `x = 0`), and
+    /// the derivative in `p` is 0 at `x = 0` for `p > 0`: the scalar rules.
+    ///
+    /// ```
+    /// use wengert_tape::Tape;
+    /// use wengert_ops::Matrix;
+    /// let tape = Tape::new();
+    /// let x = tape.matrix(&Matrix::from_rows(&[[4.0, 9.0]]));
+    /// let p = tape.var(0.5);
+    /// let y = x.powf(p).sum(); // 2 + 3
+    /// let g = tape.backward(y);
+    /// assert_eq!(y.primal(), 5.0);
+    /// assert!((g[p] - (2.0 * 4f64.ln() + 3.0 * 9f64.ln())).abs() < 1e-12);
+    /// assert_eq!(x.powf(2.0).value().as_slice(), &[16.0, 81.0]);
+    /// ```
+    pub fn powf(self, p: impl PowExponent<'t, T>) -> Self {
+        p.raise(self)
     }
     /// `|x|` elementwise (derivative 0 at 0).
     pub fn abs(self) -> Self {
@@ -144,8 +167,34 @@ impl<'t, T: Scalar> MatVar<'t, T> {
         self.unary(rules::Mean(Axis::PerCol))
     }
     /// Maximum of each row (`m × 1`); the gradient goes to the first arg-max.
+    /// A row holding NaN has maximum NaN, wherever the NaN stands.
     pub fn max_per_row(self) -> Self {
         self.unary(rules::MaxRows)
+    }
+    /// `ln Σ eˣ` of all elements, computed stably (the largest element is
+    /// factored out: finite for every finite input). Its gradient is the
+    /// softmax of all elements.
+    ///
+    /// ```
+    /// use wengert_tape::Tape;
+    /// use wengert_ops::Matrix;
+    /// let tape = Tape::new();
+    /// let x = tape.matrix(&Matrix::from_rows(&[[1000.0, 1000.0]]));
+    /// let y = x.logsumexp();
+    /// assert!((y.primal() - (1000.0 + 2f64.ln())).abs() < 1e-12);
+    /// assert_eq!(tape.backward(y).matrix(x).as_slice(), &[0.5, 0.5]);
+    /// ```
+    pub fn logsumexp(self) -> Var<'t, T> {
+        self.reduce(rules::LogSumExp(Axis::All))
+    }
+    /// `ln Σⱼ eˣⁱʲ` of each row (`m × 1`), stably; the gradient of row `i` is
+    /// its softmax.
+    pub fn logsumexp_per_row(self) -> Self {
+        self.unary(rules::LogSumExp(Axis::PerRow))
+    }
+    /// `ln Σᵢ eˣⁱʲ` of each column (`1 × n`), stably.
+    pub fn logsumexp_per_col(self) -> Self {
+        self.unary(rules::LogSumExp(Axis::PerCol))
     }
 
     // ----- shape -----
@@ -245,6 +294,36 @@ impl<'t, T: Scalar> MatVar<'t, T> {
     /// singular.
     pub fn solve(self, b: Self) -> Self {
         self.binary(rules::Solve, b)
+    }
+}
+
+/// What [`MatVar::powf`] accepts as the exponent: an `f64` constant, a scalar
+/// [`Var`] (tracked or constant) or a matrix [`MatVar`] (broadcast). Each
+/// records the matching op: [`Powf`](rules::Powf) for a constant,
+/// [`Pow`](rules::Pow) for a tracked exponent.
+pub trait PowExponent<'t, T: Scalar> {
+    /// `baseᵖ` elementwise, with `self` the exponent `p`.
+    fn raise(self, base: MatVar<'t, T>) -> MatVar<'t, T>;
+}
+
+impl<'t, T: Scalar> PowExponent<'t, T> for f64 {
+    fn raise(self, base: MatVar<'t, T>) -> MatVar<'t, T> {
+        base.unary(rules::Powf(self))
+    }
+}
+
+impl<'t, T: Scalar> PowExponent<'t, T> for Var<'t, T> {
+    fn raise(self, base: MatVar<'t, T>) -> MatVar<'t, T> {
+        match self.tape() {
+            Some(_) => base.binary(rules::Pow, self.to_matrix()),
+            None => base.unary(rules::Powf(self.value())),
+        }
+    }
+}
+
+impl<'t, T: Scalar> PowExponent<'t, T> for MatVar<'t, T> {
+    fn raise(self, base: MatVar<'t, T>) -> MatVar<'t, T> {
+        base.binary(rules::Pow, self)
     }
 }
 

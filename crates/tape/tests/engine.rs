@@ -17,6 +17,7 @@ where
 {
     let report = gradcheck(f, x);
     assert!(report.passes(TOL), "{report}");
+    assert!(report.kinks.is_empty(), "a smooth point reported as a kink: {report}");
 }
 
 #[test]
@@ -266,7 +267,7 @@ fn every_elementary_function_passes_gradcheck() {
     ];
     for (name, f, x) in cases {
         let report = gradcheck(|v| f(v[0]), &[x]);
-        assert!(report.passes(TOL), "{name}: {report}");
+        assert!(report.passes(TOL) && report.kinks.is_empty(), "{name}: {report}");
     }
     let binary: Vec<(&str, Binary)> = vec![
         ("add", |a, b| a + b),
@@ -279,7 +280,7 @@ fn every_elementary_function_passes_gradcheck() {
     ];
     for (name, f) in binary {
         let report = gradcheck(|v| f(v[0], v[1]), &[1.3, 0.6]);
-        assert!(report.passes(TOL), "{name}: {report}");
+        assert!(report.passes(TOL) && report.kinks.is_empty(), "{name}: {report}");
     }
 }
 
@@ -433,4 +434,99 @@ fn vjp_and_jacrev_agree_with_hand_derived_jacobians() {
 #[test]
 fn gradient_of_a_function_independent_of_its_input_is_zero() {
     assert_eq!(grad(|_v| Var::constant(4.0), &[1.0, 2.0]), vec![0.0, 0.0]);
+}
+
+/// The central-difference step `gradcheck` uses at `x`.
+fn step(x: f64) -> f64 {
+    f64::EPSILON.cbrt() * x.abs().max(1.0)
+}
+
+#[test]
+fn gradcheck_explains_a_failure_at_a_kink() {
+    // relu at its kink: central difference 0.5, analytic 0 (the convention).
+    let report = gradcheck(|v| v[0].relu() * 2.0 + v[1].sin(), &[0.0, 0.4]);
+    assert!(!report.passes(1e-7), "the central difference is not a derivative here");
+    assert_eq!(report.kinks.len(), 1, "{report}");
+    let k = &report.kinks[0];
+    assert_eq!((k.component, k.left_slope), (0, 0.0));
+    assert!((k.right_slope - 2.0).abs() < 1e-9, "{k:?}");
+    // The convention relu'(0) = 0 lies between the slopes; component 1 is smooth.
+    assert!(report.passes_where_differentiable(1e-7));
+    let text = gradcheck(|v| v[0].relu(), &[0.0]).to_string();
+    assert!(
+        text.contains("not differentiable at this point along coordinate 0: left slope 0.000000e0, right slope 1.000000e0"),
+        "{text}"
+    );
+    // The step straddles the kink of relu at 1e-9: reported too, analytic 1.
+    let report = gradcheck(|v| v[0].relu(), &[1e-9]);
+    assert!(!report.passes(1e-7) && report.kinks.len() == 1, "{report}");
+    assert!(report.passes_where_differentiable(1e-7));
+    // abs at 0 passes anyway (central 0 = analytic 0), and says why it is special.
+    let report = gradcheck(|v| v[0].abs(), &[0.0]);
+    assert!(report.passes(1e-7));
+    assert_eq!((report.kinks[0].left_slope, report.kinks[0].right_slope), (-1.0, 1.0));
+    // max at a tie: a kink along both coordinates; ties pick the first operand.
+    let report = gradcheck(|v| v[0].max(v[1]) * 3.0, &[1.5, 1.5]);
+    assert_eq!(report.kinks.iter().map(|k| k.component).collect::<Vec<_>>(), vec![0, 1], "{report}");
+    assert_eq!(report.analytic, vec![3.0, 0.0]);
+    assert!(!report.passes(1e-7) && report.passes_where_differentiable(1e-7));
+}
+
+#[test]
+fn gradcheck_finds_a_kink_anywhere_within_the_step() {
+    // relu and abs with the kink at every fraction of the step on either side.
+    for t in [0.0, 1e-6, 0.05, 0.1, 0.19, 0.2, 0.21, 0.24, 0.25, 0.3, 0.43, 0.45, 0.5, 0.6, 0.7, 0.9, 0.99] {
+        for sign in [1.0, -1.0] {
+            let x = sign * t * step(0.0);
+            let report = gradcheck(|v| v[0].relu() + v[0] * 0.25, &[x]);
+            assert_eq!(report.kinks.len(), 1, "relu at {t}·h ({x:e}): {report}");
+            assert!(report.passes_where_differentiable(1e-7), "{report}");
+            let report = gradcheck(|v| (v[0] - 3.0).abs(), &[3.0 + x]);
+            assert_eq!(report.kinks.len(), 1, "abs at {t}·h: {report}");
+        }
+    }
+    // Beyond the step there is no kink to see, and the check passes.
+    let report = gradcheck(|v| v[0].relu(), &[1.01 * step(0.0)]);
+    assert!(report.kinks.is_empty() && report.passes(1e-7), "{report}");
+}
+
+#[test]
+fn gradcheck_finds_no_kink_where_the_function_is_smooth() {
+    type F = for<'t> fn(&[Var<'t, f64>]) -> Var<'t, f64>;
+    let cases: Vec<(&str, F, Vec<f64>)> = vec![
+        // Stationary points: the one-sided slopes ±h·f'' have opposite signs.
+        ("x² at 0", |v| v[0] * v[0], vec![0.0]),
+        ("cos at 0", |v| v[0].cos(), vec![0.0]),
+        ("x⁴ at 0 (f'' = 0 too)", |v| v[0].powi(4), vec![0.0]),
+        ("x⁴ + 1e-9 x² at 0", |v| v[0].powi(4) + v[0] * v[0] * 1e-9, vec![0.0]),
+        ("rosenbrock at its minimum", |v| (v[1] - v[0] * v[0]).square() * 100.0 + (v[0] - 1.0).square(), vec![1.0, 1.0]),
+        ("tiny scale", |v| v[0] * v[0] * 1e-12, vec![0.0]),
+        ("large offset", |v| v[0] * v[0] + 1e6, vec![0.0]),
+        // Strong curvature relative to the slope.
+        ("sin(50x)", |v| (v[0] * 50.0).sin(), vec![0.031]),
+        ("exp(10x)", |v| (v[0] * 10.0).exp(), vec![1.3]),
+        ("softplus far out", |v| v[0].softplus(), vec![-30.0]),
+        ("relu away from its kink", |v| v[0].relu(), vec![0.5]),
+    ];
+    for (name, f, x) in cases {
+        let report = gradcheck(f, &x);
+        assert!(report.kinks.is_empty(), "{name}: {report}");
+        // (A zero gradient against rounding noise fails the relative measure:
+        // rosenbrock at its minimum.)
+        let zero = report.analytic.iter().all(|&a| a == 0.0) && report.numeric.iter().all(|n| n.abs() < 1e-6);
+        assert!(report.passes(1e-6) || zero, "{name}: {report}");
+    }
+}
+
+#[test]
+fn a_wrong_derivative_still_fails_at_smooth_points_and_outside_the_slopes_at_kinks() {
+    // Smooth point, wrong value: no kink, fails both ways.
+    let report = wengert_tape::check_gradient(|x| x[0] * x[0], &[3.0], &[1.0]);
+    assert!(report.kinks.is_empty());
+    assert!(!report.passes(1e-6) && !report.passes_where_differentiable(1e-6), "{report}");
+    assert!(!report.to_string().contains("not differentiable"));
+    // At the kink of relu, 2 is no subgradient (the slopes are 0 and 1).
+    let report = wengert_tape::check_gradient(|x| x[0].max(0.0), &[2.0], &[0.0]);
+    assert_eq!(report.kinks.len(), 1);
+    assert!(!report.passes_where_differentiable(1e-6), "{report}");
 }

@@ -9,6 +9,7 @@
 //! which falls out of accumulating (`+=`) through the same index map.
 
 use crate::matrix::{shape_str, Matrix};
+use crate::rules::unary::pow_d_base;
 use crate::rules::{op_family, two, Arity, Rule};
 use crate::scalar::Scalar;
 
@@ -20,6 +21,7 @@ op_family! {
         Sub = Sub,
         Mul = Mul,
         Div = Div,
+        Pow = Pow,
         ScaleBy = ScaleBy,
     }
 }
@@ -98,8 +100,41 @@ impl Broadcast for Div {
     fn d_left<T: Scalar>(d: T, _x: T, y: T) -> T {
         d / y
     }
+    /// `−d·x/y²`, computed as `−(d·(x/y))/y`: `y²` alone would overflow or
+    /// underflow (to `∞` or 0) where the quotient is in range, and at `x = 0`
+    /// over a subnormal `y` it would make `0/0`.
     fn d_right<T: Scalar>(d: T, x: T, y: T) -> T {
-        -(d * x / (y * y))
+        -(d * (x / y) / y)
+    }
+}
+
+/// `aᵇ` elementwise, broadcasting (a `1×1` exponent is the common case: a
+/// tracked power of every element). `∂/∂a = b·aᵇ⁻¹`, exactly 0 when `b = 0`
+/// (also at `a = 0`); `∂/∂b = aᵇ·ln a`, taken as 0 at `a = 0` for `b > 0` (its
+/// limit there). The conventions of the scalar `powf` of `Var` and `Dual`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Pow;
+impl Broadcast for Pow {
+    const NAME: &'static str = "pow";
+    fn value<T: Scalar>(x: T, y: T) -> T {
+        x.powf(y)
+    }
+    fn d_left<T: Scalar>(d: T, x: T, y: T) -> T {
+        d * pow_d_base(x, y)
+    }
+    fn d_right<T: Scalar>(d: T, x: T, y: T) -> T {
+        d * pow_d_exponent(x, y)
+    }
+}
+
+/// `∂(xᵖ)/∂p = xᵖ·ln x`, taken as 0 at `x = 0` when `p > 0` (the limit of
+/// `xᵖ ln x` as `x → 0⁺`); elsewhere IEEE (a negative base gives NaN).
+#[inline(always)]
+fn pow_d_exponent<T: Scalar>(x: T, p: T) -> T {
+    if x == T::zero() && p > T::zero() {
+        T::zero()
+    } else {
+        x.powf(p) * x.ln()
     }
 }
 
@@ -132,7 +167,7 @@ macro_rules! broadcast_rule {
         }
     )+};
 }
-broadcast_rule!(Add, Sub, Mul, Div);
+broadcast_rule!(Add, Sub, Mul, Div, Pow);
 
 /// `(x, s)`: `s·x` for a tracked `1×1` factor `s` (the broadcast product, with
 /// the factor's shape checked).
@@ -388,7 +423,7 @@ mod tests {
                     "add" => (x + y, gij, gij),
                     "sub" => (x - y, gij, -gij),
                     "mul" => (x * y, gij * y, gij * x),
-                    "div" => (x / y, gij / y, -(gij * x / (y * y))),
+                    "div" => (x / y, gij / y, -(gij * (x / y) / y)),
                     other => panic!("{other}: no reference loop"),
                 };
                 out[i * n + j] = o;

@@ -8,8 +8,9 @@
 //! Averaging conventions: `softmax_cross_entropy*` average over rows (examples);
 //! `bce_with_logits` and `mse` over all elements; `masked_mse` over the entries
 //! whose mask is set (a weighted mean `Σ m·d² / Σ m` for general masks, 0 when
-//! the mask is all zero so an empty minibatch contributes nothing). A mean over
-//! zero rows or elements is NaN.
+//! the mask is all zero so an empty minibatch contributes nothing; entries whose
+//! mask is exactly 0 are skipped, so a NaN marking a missing value there is
+//! harmless). A mean over zero rows or elements is NaN.
 
 use crate::matrix::{shape_str, Matrix};
 use crate::rules::softmax::row_max_lse;
@@ -63,13 +64,17 @@ impl Rule for SoftmaxCrossEntropy {
         }
         (1, 1)
     }
-    /// `L = (1/N) Σᵢ (logsumexp(zᵢ) − zᵢ,yᵢ)`.
+    /// `L = (1/N) Σᵢ (logsumexp(zᵢ) − zᵢ,yᵢ)`, each term computed as
+    /// `ln Σⱼ e^{zᵢⱼ − M} − (zᵢ,yᵢ − M)` with `M` the row's maximum: the two
+    /// parts are small, so nothing of the loss is lost to rounding however
+    /// large the logits (`(M + ln Σ) − z_y` at `M = 1e16` would round
+    /// `M + ln 2` back to `M`).
     fn forward<T: Scalar>(&self, inputs: &[&Matrix<T>], out: &mut [T]) {
         let z = inputs[0];
         let mut total = T::zero();
         for (row, &c) in z.row_iter().zip(&self.0) {
             let (m, ln_s) = row_max_lse(row);
-            total += m + ln_s - row[c];
+            total += ln_s - (row[c] - m);
         }
         out[0] = total * T::from_f64(1.0 / z.rows() as f64);
     }
@@ -310,7 +315,11 @@ impl Rule for Mse {
 }
 
 /// `(a, b, mask)`: `Σ m(a − b)² / Σ m`, the mean squared error over observed
-/// entries (`m = 1`), 0 if the mask is empty (→ 1×1); all three alike.
+/// entries (`m = 1`), 0 if the mask is empty (→ 1×1); all three alike. An
+/// entry whose mask is exactly 0 is skipped, not multiplied by 0: a NaN in
+/// `a` or `b` there (a missing value) does not make the loss or the
+/// gradients of `a` and `b` NaN. (The mask's own derivative there, `(d² −
+/// L)/M`, does involve it.)
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct MaskedMse;
 
@@ -347,12 +356,14 @@ impl Rule for MaskedMse {
         let (mut ga, mut gb, mut gm) = (a_slot[0].as_deref_mut(), b_slot[0].as_deref_mut(), m_slot[0].as_deref_mut());
         for (k, ((&x, &y), &m)) in a.iter().zip(b.iter()).zip(mask.iter()).enumerate() {
             let d = x - y;
-            let gd = gs * m * d * T::from_f64(2.0);
-            if let Some(ga) = ga.as_deref_mut() {
-                ga[k] += gd;
-            }
-            if let Some(gb) = gb.as_deref_mut() {
-                gb[k] -= gd;
+            if !m.is_exact_zero() {
+                let gd = gs * m * d * T::from_f64(2.0);
+                if let Some(ga) = ga.as_deref_mut() {
+                    ga[k] += gd;
+                }
+                if let Some(gb) = gb.as_deref_mut() {
+                    gb[k] -= gd;
+                }
             }
             if let Some(gm) = gm.as_deref_mut() {
                 gm[k] += gs * (d * d - loss);
@@ -372,18 +383,29 @@ impl Rule for MaskedMse {
         let mut total = T::zero();
         for (k, ((&x, &y), &m)) in a.iter().zip(b.iter()).zip(mask.iter()).enumerate() {
             let d = x - y;
-            total += T::from_f64(2.0) * m * d * (at(da, k) - at(db, k)) + at(dm, k) * (d * d - loss);
+            if !m.is_exact_zero() {
+                total += T::from_f64(2.0) * m * d * (at(da, k) - at(db, k));
+            }
+            let dm = at(dm, k);
+            if !dm.is_exact_zero() {
+                total += dm * (d * d - loss);
+            }
         }
         out[0] = total / c;
     }
 }
 
-/// `(Σ m·d², Σ m)` with `d = a − b`.
+/// `(Σ m·d², Σ m)` with `d = a − b`, over the entries whose mask is not
+/// exactly 0: a masked-out entry is not part of the loss, so a NaN or ∞ there
+/// (a missing observation) does not reach it.
 fn masked_sums<T: Scalar>(a: &Matrix<T>, b: &Matrix<T>, mask: &Matrix<T>) -> (T, T) {
-    a.iter()
-        .zip(b.iter())
-        .zip(mask.iter())
-        .fold((T::zero(), T::zero()), |(s, c), ((&a, &b), &m)| (s + m * (a - b).square(), c + m))
+    a.iter().zip(b.iter()).zip(mask.iter()).fold((T::zero(), T::zero()), |(s, c), ((&a, &b), &m)| {
+        if m.is_exact_zero() {
+            (s, c)
+        } else {
+            (s + m * (a - b).square(), c + m)
+        }
+    })
 }
 
 /// `(x)`: `½ Σ x²` (→ 1×1).

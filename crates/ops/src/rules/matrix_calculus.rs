@@ -15,7 +15,14 @@
 //! `logdet`, `inverse` and `solve` panic in the forward pass with
 //! `<op>: matrix is singular …`. `det` of a singular matrix is a valid value (0)
 //! but its derivatives (through the adjugate) are not computed: its VJP and JVP
-//! panic with `det: matrix is singular …`.
+//! panic with `det: matrix is singular …`. A NaN or infinite entry is named
+//! where the singular matrix would be: `inverse: non-finite entry at (0, 1) of
+//! (2×2): NaN` (the value of `det` is then NaN or infinite, as IEEE gives it).
+//!
+//! `det`'s derivatives `det·X⁻ᵀ` take the determinant from the LU factors in a
+//! scaled form (mantissa and power of two), so they stay exact where `det`
+//! itself underflows: `det(1e-200·I₂)` is 0 in `f64` but its gradient is
+//! `1e-200·I`.
 
 use crate::linalg::{self, LinalgError, Lu};
 use crate::matrix::{shape_str, Matrix};
@@ -40,15 +47,30 @@ fn square_shape(name: &str, x: (usize, usize)) -> (usize, usize) {
     x
 }
 
-/// Factors `x` for op `name`, panicking with a clear message if it is singular.
+/// Factors `x` for op `name`, panicking with a clear message if it is singular
+/// or has a NaN or infinite entry.
 fn lu_or_panic<T: Scalar>(name: &str, x: &Matrix<T>) -> Lu<T> {
     match linalg::lu(x) {
         Ok(f) => f,
         Err(LinalgError::Singular { column }) => {
             panic!("{name}: matrix is singular (pivot {column} vanished), {} has no inverse", shape_str(x.shape()))
         }
+        Err(LinalgError::NonFinite { row, col, value }) => {
+            panic!("{name}: non-finite entry at ({row}, {col}) of {}: {value}", shape_str(x.shape()))
+        }
         Err(e) => panic!("{name}: {e}"),
     }
+}
+
+/// `det(x)·M` for the `M` that `f` computes from the factors of `x`, scaled so
+/// that it does not underflow (or overflow) where `det(x)` alone would:
+/// `det = d·2ᵉ` ([`Lu::scaled_det`]), and each entry is `(d·mᵢⱼ)·2ᵉ`, which
+/// is in range whenever the product is (`det(1e-200·I₂)·X⁻ᵀ = 1e-200·I`
+/// although `det = 1e-400` is 0 in `f64`).
+fn times_det<T: Scalar>(lu: &Lu<T>, scale: T, m: &mut [T]) {
+    let (d, e) = lu.scaled_det();
+    let k = scale * d;
+    m.iter_mut().for_each(|v| *v = linalg::times_pow2(k * *v, e));
 }
 
 /// `Σ aᵢⱼ bᵢⱼ`.
@@ -112,18 +134,23 @@ impl Rule for Det {
     fn forward<T: Scalar>(&self, inputs: &[&Matrix<T>], out: &mut [T]) {
         out[0] = linalg::det(inputs[0]).unwrap_or_else(|e| panic!("det: {e}"));
     }
-    /// `gx += g·det·X⁻ᵀ`, with `det` the forward value.
-    fn vjp<T: Scalar>(&self, inputs: &[&Matrix<T>], output: &Matrix<T>, g: &[T], grads: &mut [Option<&mut [T]>]) {
+    /// `gx += g·det·X⁻ᵀ`, with `det` taken from the LU factors in scaled
+    /// form: the gradient is right where `det` itself underflows.
+    fn vjp<T: Scalar>(&self, inputs: &[&Matrix<T>], _: &Matrix<T>, g: &[T], grads: &mut [Option<&mut [T]>]) {
         let Some(gx) = grads[0].as_deref_mut() else { return };
-        let inv_t = lu_or_panic("det", inputs[0]).inverse_transpose();
-        let s = g[0] * output.as_slice()[0];
-        gx.iter_mut().zip(inv_t.iter()).for_each(|(gx, &v)| *gx += s * v);
+        let lu = lu_or_panic("det", inputs[0]);
+        let mut grad = lu.inverse_transpose().into_vec();
+        times_det(&lu, g[0], &mut grad);
+        gx.iter_mut().zip(grad).for_each(|(gx, v)| *gx += v);
     }
-    /// `det·tr(X⁻¹Ẋ) = det·⟨X⁻ᵀ, Ẋ⟩`.
-    fn jvp<T: Scalar>(&self, inputs: &[&Matrix<T>], output: &Matrix<T>, tangents: &[Option<&[T]>], out: &mut [T]) {
+    /// `det·tr(X⁻¹Ẋ) = det·⟨X⁻ᵀ, Ẋ⟩`, scaled like the VJP.
+    fn jvp<T: Scalar>(&self, inputs: &[&Matrix<T>], _: &Matrix<T>, tangents: &[Option<&[T]>], out: &mut [T]) {
         out[0] = match tangents[0] {
             Some(t) => {
-                output.as_slice()[0] * frobenius(lu_or_panic("det", inputs[0]).inverse_transpose().as_slice(), t)
+                let lu = lu_or_panic("det", inputs[0]);
+                let mut d = [frobenius(lu.inverse_transpose().as_slice(), t)];
+                times_det(&lu, T::one(), &mut d);
+                d[0]
             }
             None => T::zero(),
         };

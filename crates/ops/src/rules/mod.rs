@@ -6,9 +6,9 @@
 //! | family | file | ops |
 //! |---|---|---|
 //! | [`ProductOp`] | `product.rs` | [`MatMul`], [`Dot`], [`Outer`] |
-//! | [`BinaryOp`] | `binary.rs` | [`Add`], [`Sub`], [`Mul`], [`Div`] (broadcasting), [`ScaleBy`] |
+//! | [`BinaryOp`] | `binary.rs` | [`Add`], [`Sub`], [`Mul`], [`Div`], [`Pow`] (broadcasting), [`ScaleBy`] |
 //! | [`UnaryOp`] | `unary.rs` | [`Neg`], [`Scale`], [`AddConst`], [`Exp`], [`Ln`], [`Sqrt`], [`Powf`], [`Abs`], [`Sigmoid`], [`Tanh`], [`Relu`], [`Softplus`], [`Clamp`] |
-//! | [`ReduceOp`] | `reduce.rs` | [`Sum`], [`Mean`], [`MaxRows`] |
+//! | [`ReduceOp`] | `reduce.rs` | [`Sum`], [`Mean`], [`MaxRows`], [`LogSumExp`] |
 //! | [`ShapeOp`] | `shape.rs` | [`Transpose`], [`Reshape`], [`SliceRows`], [`SliceCols`], [`ConcatRows`], [`ConcatCols`], [`GatherRows`] |
 //! | [`SoftmaxOp`] | `softmax.rs` | [`Softmax`], [`LogSoftmax`] |
 //! | [`LossOp`] | `loss.rs` | [`SoftmaxCrossEntropy`], [`SoftmaxCrossEntropySoft`], [`BceWithLogits`], [`Mse`], [`MaskedMse`], [`L2Penalty`] |
@@ -39,6 +39,12 @@
 //! * Every rule is generic over [`Scalar`] and computes values with `T`'s own
 //!   arithmetic (comparisons look at `value()`), so the same rules run on dual
 //!   numbers and differentiate a second time.
+//! * A NaN input makes NaN every entry of the value, the VJP and the JVP that
+//!   depends on it (a comparison that picks a branch must not drop it: the
+//!   kinked ops say so explicitly, `max_rows` picks the NaN), and the cases
+//!   where a non-NaN input gives NaN (`∞ − ∞`, a domain boundary) are listed in
+//!   `docs/ops.md`, "Edge values"; `tests/edge_values.rs` checks both over the
+//!   whole catalogue.
 //!
 //! `docs/ops.md` tabulates the value, VJP and JVP of every op.
 

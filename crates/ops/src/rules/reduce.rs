@@ -1,11 +1,13 @@
-//! Reductions to smaller shapes: sum and mean (over everything, per row, per
-//! column) and the maximum of each row.
+//! Reductions to smaller shapes: sum, mean and log-sum-exp (over everything,
+//! per row, per column) and the maximum of each row.
 //!
 //! Why the per-row/per-column forms are separate ops rather than a sum after a
 //! matmul with a ones vector: they are the backward of broadcasting and appear
 //! in every loss, so they should cost one pass and no allocation.
 //! `max_rows` sends the whole adjoint of a row to its *first* arg-max (ties are
-//! broken to the left), a subgradient; with no ties it is the gradient.
+//! broken to the left), a subgradient; with no ties it is the gradient. A NaN
+//! in a row is its maximum, wherever it stands (the gradient goes to the first
+//! NaN), so NaN propagates as through the scalar `max`.
 //! Sum and mean are linear (their JVP is the reduction of the tangent); the JVP
 //! of `max_rows` reads the tangent at the same arg-max.
 
@@ -19,6 +21,7 @@ op_family! {
         Sum = Sum(Axis::All),
         Mean = Mean(Axis::All),
         MaxRows = MaxRows,
+        LogSumExp = LogSumExp(Axis::PerRow),
     }
 }
 
@@ -174,7 +177,9 @@ fn spread<T: Scalar>(axis: Axis, n: usize, g: &[T], scale: Option<T>, gx: &mut [
 }
 
 /// `(x)`: the maximum of each row (→ m×1); the gradient goes to the first
-/// arg-max. Needs at least one column.
+/// arg-max. A row holding NaN has maximum NaN and sends its gradient to its
+/// first NaN (as the scalar `max` picks a NaN on either side). Needs at least
+/// one column.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct MaxRows;
 
@@ -214,13 +219,116 @@ impl Rule for MaxRows {
     }
 }
 
-/// Index of the first maximum of a non-empty row (by value).
+/// Index of the first maximum of a non-empty row (by value), or of its first
+/// NaN: a NaN is picked wherever it is, as the scalar `max` picks a NaN
+/// operand on either side, so the row's maximum is NaN and its derivative
+/// follows the NaN.
 fn first_argmax<T: Scalar>(row: &[T]) -> usize {
     let mut best = 0;
+    let mut best_value = row[0].value();
+    if best_value.is_nan() {
+        return 0;
+    }
     for (j, v) in row.iter().enumerate().skip(1) {
-        if v.value() > row[best].value() {
+        let v = v.value();
+        if v.is_nan() {
+            return j;
+        }
+        if v > best_value {
             best = j;
+            best_value = v;
         }
     }
     best
+}
+
+/// `(x)`: `ln Σ eˣ` over everything (→ 1×1, name `logsumexp`), per row (→ m×1,
+/// `logsumexp_rows`) or per column (→ 1×n, `logsumexp_cols`).
+///
+/// Computed as `M + ln Σ e^{x − M}` with `M` the group's largest element, so
+/// nothing overflows and the sum is at least 1 (finite for every finite input:
+/// `[1000, 1000]` → `1000 + ln 2`). An infinite `M` is not subtracted (as in
+/// PyTorch): a `+∞` element gives `+∞`, a group of `−∞` gives `−∞`, not
+/// `∞ − ∞`. The derivative is the softmax of the group, `∂y/∂xₖ =
+/// e^{(xₖ − M) − ln Σ}` (recomputed, not read from the output `y`: `xₖ − y`
+/// loses everything when `y` rounds to `M`). An empty group gives `ln 0 = −∞`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct LogSumExp(pub Axis);
+
+impl LogSumExp {
+    /// Calls `f` with the flat index of every element of output `t`'s group in
+    /// an `m × n` input.
+    #[inline]
+    fn for_group(&self, (m, n): (usize, usize), t: usize, mut f: impl FnMut(usize)) {
+        match self.0 {
+            Axis::All => (0..m * n).for_each(f),
+            Axis::PerRow => (t * n..(t + 1) * n).for_each(f),
+            Axis::PerCol => (0..m).for_each(|i| f(i * n + t)),
+        }
+    }
+
+    /// `(M, ln Σ e^{x − M})` of group `t`, `M` its largest element as a
+    /// constant (0 if that is infinite or the group empty): the value is
+    /// their sum, and the derivatives use `e^{(x − M) − ln Σ}`, whose parts
+    /// are small — never `e^{x − y}`, which loses everything when `y = M +
+    /// ln Σ` rounds to `M` (`M = 1e308`).
+    fn shift_and_ln_sum<T: Scalar>(&self, x: &Matrix<T>, t: usize) -> (T, T) {
+        let xs = x.as_slice();
+        let mut max = f64::NEG_INFINITY;
+        self.for_group(x.shape(), t, |k| max = max.max(xs[k].value()));
+        // The shift is a constant: any value gives the same function, this one
+        // keeps the exponentials in range.
+        let shift = T::from_f64(if max.is_finite() { max } else { 0.0 });
+        let mut sum = T::zero();
+        self.for_group(x.shape(), t, |k| sum += (xs[k] - shift).exp());
+        (shift, sum.ln())
+    }
+}
+
+impl Rule for LogSumExp {
+    fn name(&self) -> &'static str {
+        match self.0 {
+            Axis::All => "logsumexp",
+            Axis::PerRow => "logsumexp_rows",
+            Axis::PerCol => "logsumexp_cols",
+        }
+    }
+    fn arity(&self) -> Arity {
+        Arity::Exactly(1)
+    }
+    fn output_shape(&self, inputs: &[(usize, usize)]) -> (usize, usize) {
+        self.0.reduced_shape(inputs[0])
+    }
+    /// `yₜ = M + ln Σ e^{x − M}` over group `t`.
+    fn forward<T: Scalar>(&self, inputs: &[&Matrix<T>], out: &mut [T]) {
+        for (t, o) in out.iter_mut().enumerate() {
+            let (shift, ln_sum) = self.shift_and_ln_sum(inputs[0], t);
+            *o = shift + ln_sum;
+        }
+    }
+    /// `gx[k] += gₜ·softmax(group t)ₖ` for `k` in group `t`.
+    fn vjp<T: Scalar>(&self, inputs: &[&Matrix<T>], _: &Matrix<T>, g: &[T], grads: &mut [Option<&mut [T]>]) {
+        let Some(gx) = grads[0].as_deref_mut() else { return };
+        let x = inputs[0];
+        let xs = x.as_slice();
+        for (t, &gt) in g.iter().enumerate() {
+            let (shift, ln_sum) = self.shift_and_ln_sum(x, t);
+            self.for_group(x.shape(), t, |k| gx[k] += gt * ((xs[k] - shift) - ln_sum).exp());
+        }
+    }
+    /// `ẏₜ = Σₖ softmax(group t)ₖ·ẋ[k]`.
+    fn jvp<T: Scalar>(&self, inputs: &[&Matrix<T>], _: &Matrix<T>, tangents: &[Option<&[T]>], out: &mut [T]) {
+        let Some(dx) = tangents[0] else {
+            out.fill(T::zero());
+            return;
+        };
+        let x = inputs[0];
+        let xs = x.as_slice();
+        for (t, o) in out.iter_mut().enumerate() {
+            let (shift, ln_sum) = self.shift_and_ln_sum(x, t);
+            let mut total = T::zero();
+            self.for_group(x.shape(), t, |k| total += ((xs[k] - shift) - ln_sum).exp() * dx[k]);
+            *o = total;
+        }
+    }
 }

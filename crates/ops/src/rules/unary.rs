@@ -13,6 +13,10 @@
 //! ours follow the scalar traits so reverse and forward mode agree):
 //! `abs'(0) = 0`, `relu'(0) = 0`, and `clamp(lo, hi)` passes the gradient only
 //! strictly inside `(lo, hi)`: at either bound and beyond it the derivative is 0.
+//! NaN propagates: at a NaN input the value and the derivative of every op are
+//! NaN (IEEE for the smooth ones; `relu`, `abs` and `clamp` say so explicitly,
+//! where a comparison would otherwise pick a branch). `powf(0)` has derivative
+//! exactly 0, also at `x = 0` (where `0·x⁻¹` would be `0·∞`).
 //! Derivatives that reuse the output (`exp`, `sqrt`, `sigmoid`, `tanh`) read it
 //! from `y` instead of recomputing.
 
@@ -67,6 +71,36 @@ impl<E: Elementwise> Rule for E {
         for (((o, &x), &y), &d) in out.iter_mut().zip(inputs[0].iter()).zip(output.iter()).zip(dx) {
             *o = self.times_derivative(x, y, d);
         }
+    }
+}
+
+/// The derivative factor of a kinked function (`relu`, `abs`, `clamp`) where
+/// its derivative is 0 — except at NaN, where it is NaN: `d·x` there, so NaN
+/// propagates into the VJP and the JVP as it does through the value (and as
+/// the scalar `relu` and `abs` of `Var` and `Dual` do). A select, not a
+/// product, elsewhere: a non-finite adjoint or tangent in the flat region
+/// gives 0, not `∞·0`.
+#[inline(always)]
+fn at_nan_or_zero<T: Scalar>(x: T, d: T) -> T {
+    if x.value().is_nan() {
+        d * x
+    } else {
+        T::zero()
+    }
+}
+
+/// `∂(xᵖ)/∂x = p·xᵖ⁻¹`, taken as exactly 0 when `p = 0` makes it `0·∞` (at
+/// `x = 0`) or `0·NaN` (`x` NaN): `x⁰ ≡ 1` does not depend on `x`. The rule of
+/// the scalar `powf` of `Var` and `Dual`; checked on the product rather than by
+/// testing `p = 0` first, so a dual-number `p` whose value is 0 keeps its
+/// tangent wherever the product is a number (second order).
+#[inline(always)]
+pub(crate) fn pow_d_base<T: Scalar>(x: T, p: T) -> T {
+    let d = p * x.powf(p - T::one());
+    if d.value().is_nan() && p == T::zero() {
+        T::zero()
+    } else {
+        d
     }
 }
 
@@ -168,7 +202,8 @@ impl Elementwise for Sqrt {
     }
 }
 
-/// `xᵖ` for a constant `p` (domain `x > 0` unless `p` is an integer).
+/// `xᵖ` for a constant `p` (domain `x > 0` unless `p` is an integer);
+/// derivative exactly 0 for `p = 0`, also at `x = 0`.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Powf(pub f64);
 impl Elementwise for Powf {
@@ -177,11 +212,11 @@ impl Elementwise for Powf {
         x.powf(T::from_f64(self.0))
     }
     fn times_derivative<T: Scalar>(&self, x: T, _y: T, d: T) -> T {
-        d * T::from_f64(self.0) * x.powf(T::from_f64(self.0 - 1.0))
+        d * pow_d_base(x, T::from_f64(self.0))
     }
 }
 
-/// `|x|`, derivative 0 at 0.
+/// `|x|`, derivative 0 at 0; NaN (value and derivative) at NaN.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Abs;
 impl Elementwise for Abs {
@@ -191,9 +226,9 @@ impl Elementwise for Abs {
     }
     fn times_derivative<T: Scalar>(&self, x: T, _y: T, d: T) -> T {
         // `d`, `−d` or 0 as selects rather than a data-dependent branch chain;
-        // 0 at 0 (and for NaN).
+        // 0 at 0, and `d·x` (NaN) at NaN.
         let v = x.value();
-        let pos = if v > 0.0 { d } else { T::zero() };
+        let pos = if v > 0.0 { d } else { at_nan_or_zero(x, d) };
         if v < 0.0 {
             -d
         } else {
@@ -228,7 +263,7 @@ impl Elementwise for Tanh {
     }
 }
 
-/// `max(x, 0)`, derivative 0 at 0.
+/// `max(x, 0)`, derivative 0 at 0; NaN (value and derivative) at NaN.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Relu;
 impl Elementwise for Relu {
@@ -240,7 +275,7 @@ impl Elementwise for Relu {
         if x.value() > 0.0 {
             d
         } else {
-            T::zero()
+            at_nan_or_zero(x, d)
         }
     }
 }
@@ -258,7 +293,8 @@ impl Elementwise for Softplus {
     }
 }
 
-/// `min(max(x, lo), hi)`; derivative 1 strictly inside `(lo, hi)`, else 0.
+/// `min(max(x, lo), hi)`; derivative 1 strictly inside `(lo, hi)`, else 0;
+/// NaN (value and derivative) at NaN.
 /// Panics (in the shape check) if `lo > hi` or either is NaN.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Clamp {
@@ -284,7 +320,7 @@ impl Elementwise for Clamp {
         if v > self.lo && v < self.hi {
             d
         } else {
-            T::zero()
+            at_nan_or_zero(x, d)
         }
     }
     fn check(&self) {

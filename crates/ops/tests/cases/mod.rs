@@ -118,6 +118,12 @@ pub fn cases(r: &mut StdRng, (m, n): (usize, usize)) -> Vec<Case> {
     }
     // Row against column: both broadcast to m×n.
     c.push(Case::new(Mul, vec![normal(r, (1, n)), normal(r, (m, 1))]));
+    // Powers: positive bases (any real exponent), the exponent of each shape
+    // (a tracked scalar exponent is 1×1) and a broadcast base.
+    for other in [s, (1, 1), (1, n), (m, 1)] {
+        c.push(Case::new(Pow, vec![positive(r, s), normal(r, other)]));
+    }
+    c.push(Case::new(Pow, vec![positive(r, (1, n)), normal(r, s)]));
     c.push(Case::new(ScaleBy, vec![normal(r, s), normal(r, (1, 1))]));
 
     // Elementwise.
@@ -155,6 +161,9 @@ pub fn cases(r: &mut StdRng, (m, n): (usize, usize)) -> Vec<Case> {
         c.push(Case::new(Mean(axis), vec![normal(r, s)]));
     }
     c.push(Case::new(MaxRows, vec![distinct_rows(r, s)]));
+    for axis in [Axis::All, Axis::PerRow, Axis::PerCol] {
+        c.push(Case::new(LogSumExp(axis), vec![normal(r, s)]));
+    }
     c.push(Case::new(L2Penalty, vec![normal(r, s)]));
 
     // Shape ops.
