@@ -47,8 +47,11 @@ pub use rand;
 /// Everything a model needs, in one `use wengert::prelude::*;`: the number
 /// types, the tape and every transform (`grad`, `value_and_grad`, `vjp`, `jvp`,
 /// `jacfwd`, `jacrev`, `jacobian`, `hvp`, `hessian`, `value_grad_hessian`, the
-/// function-returning forms in `fns`, the `Objective` trait), the optimizers and schedules, and the neural-network
-/// essentials (models, layers, training, evaluation, checkpoints, data).
+/// matrix family `grad_matrices` … `hessian_matrices`, the function-returning
+/// forms in `fns`, the `Objective` trait), the optimizers and schedules (with
+/// `value_and_grad_params` and `hvp_params` for named parameters), and the
+/// neural-network essentials (models, layers, training, evaluation,
+/// checkpoints, data).
 ///
 /// ```
 /// use wengert::prelude::*;
@@ -75,8 +78,8 @@ pub mod prelude {
     };
     pub use wengert_ops::{MatOp, Matrix, Real, Scalar};
     pub use wengert_optim::{
-        clip_grad_norm, AdaGrad, Adam, AdamW, Lion, Momentum, Nesterov, Optimizer, Params, RmsProp, Schedule, Sgd,
-        WarmupCosine,
+        clip_grad_norm, hvp_params, value_and_grad_params, AdaGrad, Adam, AdamW, Lion, Momentum, Nesterov, Optimizer,
+        Params, RmsProp, Schedule, Sgd, WarmupCosine,
     };
     pub use wengert_tape::transforms::*;
     pub use wengert_tape::{

@@ -481,3 +481,45 @@ fn detect_anomaly_names_the_op_where_a_run_goes_non_finite() {
     assert_eq!(out.status.code(), Some(1));
     assert!(stderr(&out).contains("training diverged"), "{}", stderr(&out));
 }
+
+#[test]
+fn class_names_in_a_quoted_csv_train_and_come_back_from_eval_and_predict() {
+    // Iris with its species written out, some fields quoted (RFC 4180),
+    // a header name with a comma in it.
+    let dir = scratch("names");
+    let iris = std::fs::read_to_string(wengert::nn::data::data_dir().join("iris.csv")).unwrap();
+    let mut text = String::from("\"sepal length, cm\",sepal_width_cm,petal_length_cm,petal_width_cm,species\n");
+    let mut features_only = String::from("\"sepal length, cm\",sepal_width_cm,petal_length_cm,petal_width_cm\n");
+    for line in iris.lines().skip(1) {
+        let (x, label) = line.rsplit_once(',').unwrap();
+        let species = ["setosa", "versicolor", "virginica"][label.parse::<usize>().unwrap()];
+        let quoted = if species == "versicolor" { format!("\"{species}\"") } else { species.to_string() };
+        text += &format!("{x},{quoted}\n");
+        features_only += &format!("{x}\n");
+    }
+    std::fs::write(dir.join("species.csv"), &text).unwrap();
+    std::fs::write(dir.join("new.csv"), &features_only).unwrap();
+    let out = wengert(&dir, &["--dataset", "species.csv", "--epochs", "60", "--threads", "1"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains("3 classes (labels setosa, versicolor, virginica)"), "{}", stdout(&out));
+    let ckpt = "out/species_mlp.safetensors";
+    let out = wengert(&dir, &["eval", "--checkpoint", ckpt, "--input", "species.csv"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let report = stdout(&out);
+    assert!(report.contains("setosa") && report.contains("virginica |"), "{report}");
+    let accuracy: f64 = report.split("accuracy ").nth(1).unwrap().split('%').next().unwrap().parse().unwrap();
+    assert!(accuracy > 90.0, "{report}");
+    let out = wengert(&dir, &["predict", "--checkpoint", ckpt, "--input", "new.csv", "--output", "pred.csv"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let predictions = std::fs::read_to_string(dir.join("pred.csv")).unwrap();
+    assert!(predictions.starts_with("row,class,p_setosa,p_versicolor,p_virginica\n"), "{predictions}");
+    let predicted: Vec<&str> = predictions.lines().skip(1).map(|l| l.split(',').nth(1).unwrap()).collect();
+    assert_eq!(predicted.len(), 150);
+    let expected: Vec<&str> = text.lines().skip(1).map(|l| l.rsplit(',').next().unwrap().trim_matches('"')).collect();
+    let right = predicted.iter().zip(&expected).filter(|(p, e)| p == e).count();
+    assert!(right >= 135, "{right} of 150 predicted as labelled");
+    // A regression model refuses names, saying why.
+    let out = wengert(&dir, &["--dataset", "species.csv", "--model", "linreg", "--epochs", "1"]);
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("holds class names (setosa, versicolor, virginica)"), "{}", stderr(&out));
+}

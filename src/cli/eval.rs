@@ -14,7 +14,7 @@ use wengert_nn::train::{evaluate, Evaluation};
 use wengert_nn::{Model, NnError};
 
 use super::args::{print_stdout, RuntimeArgs};
-use super::inputs::{class_indices, read_inputs, with_model, ModelInputArgs, WithModel};
+use super::inputs::{class_indices, read_inputs, with_model, ModelInputArgs, Targets, WithModel};
 
 /// The flags of `eval`.
 #[derive(Clone, Debug, Args)]
@@ -54,9 +54,16 @@ impl WithModel for Job<'_> {
                 info.target_name
             )));
         };
-        let targets = match &info.classes {
-            Some(classes) => class_indices(&targets, classes)?.into_iter().map(|c| c as f64).collect(),
-            None => targets,
+        let targets = match (&info.classes, targets) {
+            (Some(classes), targets) => class_indices(&targets, classes)?.into_iter().map(|c| c as f64).collect(),
+            (None, Targets::Numbers(values)) => values,
+            (None, Targets::Names(_)) => {
+                return Err(NnError::config(format!(
+                    "{}: the target column `{}` holds class names, but the model predicts values",
+                    args.input.display(),
+                    info.target_name
+                )))
+            }
         };
         let features = info.scaling.apply(&inputs.features)?;
         let data = Dataset::new(features, targets, info.feature_names.clone(), info.target_name.clone())?;

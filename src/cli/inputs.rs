@@ -71,8 +71,34 @@ pub fn with_model<J: WithModel>(path: &Path, job: J) -> Result<J::Output, NnErro
 pub struct Inputs {
     /// One example per row, in the order of the model's features.
     pub features: Matrix<f64>,
-    /// The target of each row (class labels as written in the file, or values).
-    pub targets: Option<Vec<f64>>,
+    /// The target of each row, as the file writes it.
+    pub targets: Option<Targets>,
+}
+
+/// A file's targets: numbers (values, or numeric class labels), or class names.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Targets {
+    /// Numbers: regression values or numeric labels (`3`, `100000`).
+    Numbers(Vec<f64>),
+    /// Class names (`setosa`), from a CSV whose target column is text.
+    Names(Vec<String>),
+}
+
+impl Targets {
+    /// The targets of a loaded table: its class names if it has them.
+    fn of(table: &Dataset) -> Self {
+        match table.class_map().filter(|m| m.has_names()) {
+            Some(map) => Targets::Names(
+                table
+                    .class_labels()
+                    .expect("a table of names has class labels")
+                    .into_iter()
+                    .map(|c| map.label(c).map_or_else(String::new, |l| l.to_string()))
+                    .collect(),
+            ),
+            None => Targets::Numbers(table.targets().to_vec()),
+        }
+    }
 }
 
 /// Reads `args.input` for a model trained on `info`'s columns.
@@ -81,7 +107,7 @@ pub fn read_inputs(args: &ModelInputArgs, info: &DataInfo) -> Result<Inputs, NnE
     let inputs = if path.is_dir() {
         let (_, test) = load_mnist(path)?;
         let (features, targets) = test.into_parts();
-        Inputs { features, targets: Some(targets) }
+        Inputs { features, targets: Some(Targets::Numbers(targets)) }
     } else if looks_like_idx(path) {
         let images = read_idx_images(path)?;
         let targets = match &args.labels {
@@ -96,7 +122,7 @@ pub fn read_inputs(args: &ModelInputArgs, info: &DataInfo) -> Result<Inputs, NnE
                         labels.len()
                     )));
                 }
-                Some(labels.iter().map(|&v| f64::from(v)).collect())
+                Some(Targets::Numbers(labels.iter().map(|&v| f64::from(v)).collect()))
             }
             None => None,
         };
@@ -133,11 +159,18 @@ fn csv_inputs(table: &Dataset, info: &DataInfo, path: &Path) -> Result<Inputs, N
     let names: Vec<&str> = table.feature_names().iter().map(String::as_str).collect();
     let expected: Vec<&str> = info.feature_names.iter().map(String::as_str).collect();
     if names == expected {
-        return Ok(Inputs { features: table.features().clone(), targets: Some(table.targets().to_vec()) });
+        return Ok(Inputs { features: table.features().clone(), targets: Some(Targets::of(table)) });
     }
     let mut all = names.clone();
     all.push(table.target_name());
     if all == expected {
+        if let Some(map) = table.class_map().filter(|m| m.has_names()) {
+            return Err(NnError::config(format!(
+                "{}: column `{}` holds text ({map}) where the model has a numeric feature",
+                path.display(),
+                table.target_name()
+            )));
+        }
         let (x, y) = (table.features(), table.targets());
         let features = Matrix::from_fn(x.rows(), x.cols() + 1, |i, j| if j < x.cols() { x[(i, j)] } else { y[i] });
         return Ok(Inputs { features, targets: None });
@@ -153,15 +186,22 @@ fn csv_inputs(table: &Dataset, info: &DataInfo, path: &Path) -> Result<Inputs, N
     )))
 }
 
-/// The position of each target among the model's `classes` (`"3"` for a
-/// target 3). Fails on a target that is none of them.
-pub fn class_indices(targets: &[f64], classes: &[String]) -> Result<Vec<usize>, NnError> {
-    targets
+/// The position of each target among the model's `classes`, matched by
+/// name: a class name as it is, a number as the checkpoint names it (`"3"` for
+/// a target 3). Fails on a target that is none of them.
+pub fn class_indices(targets: &Targets, classes: &[String]) -> Result<Vec<usize>, NnError> {
+    let names: Vec<String> = match targets {
+        Targets::Names(names) => names.clone(),
+        Targets::Numbers(values) => values
+            .iter()
+            .map(|&t| if t.fract() == 0.0 && t.abs() < 1e15 { format!("{}", t as i64) } else { t.to_string() })
+            .collect(),
+    };
+    names
         .iter()
         .enumerate()
-        .map(|(i, &t)| {
-            let name = if t.fract() == 0.0 && t.abs() < 1e15 { format!("{}", t as i64) } else { t.to_string() };
-            classes.iter().position(|c| *c == name).ok_or_else(|| {
+        .map(|(i, name)| {
+            classes.iter().position(|c| c == name).ok_or_else(|| {
                 NnError::config(format!(
                     "example {}: label `{name}` is not one of the model's classes ({})",
                     i + 1,
@@ -194,7 +234,7 @@ mod tests {
     fn a_csv_is_features_or_features_and_target_and_nothing_else() {
         let labelled = csv_inputs(&table("a,b,label"), &info(), Path::new("t.csv")).unwrap();
         assert_eq!(labelled.features.as_slice(), &[1.0, 2.0, 4.0, 5.0]);
-        assert_eq!(labelled.targets, Some(vec![3.0, 6.0]));
+        assert_eq!(labelled.targets, Some(Targets::Numbers(vec![3.0, 6.0])));
         let info3 = DataInfo { feature_names: vec!["a".into(), "b".into(), "c".into()], ..info() };
         let bare = csv_inputs(&table("a,b,c"), &info3, Path::new("t.csv")).unwrap();
         assert_eq!((bare.features.as_slice(), bare.targets), (&[1.0, 2.0, 3.0, 4.0, 5.0, 6.0][..], None));
@@ -209,9 +249,14 @@ mod tests {
     #[test]
     fn labels_are_found_among_the_classes_by_name() {
         let classes: Vec<String> = ["0", "1", "2"].iter().map(|s| s.to_string()).collect();
-        assert_eq!(class_indices(&[2.0, 0.0], &classes).unwrap(), vec![2, 0]);
-        let err = class_indices(&[1.0, 7.0], &classes).unwrap_err().to_string();
+        assert_eq!(class_indices(&Targets::Numbers(vec![2.0, 0.0]), &classes).unwrap(), vec![2, 0]);
+        let err = class_indices(&Targets::Numbers(vec![1.0, 7.0]), &classes).unwrap_err().to_string();
         assert_eq!(err, "example 2: label `7` is not one of the model's classes (0, 1, 2)");
-        assert!(class_indices(&[0.5], &classes).is_err());
+        assert!(class_indices(&Targets::Numbers(vec![0.5]), &classes).is_err());
+        let names: Vec<String> = ["setosa", "versicolor"].iter().map(|s| s.to_string()).collect();
+        let given = Targets::Names(vec!["versicolor".into(), "setosa".into()]);
+        assert_eq!(class_indices(&given, &names).unwrap(), vec![1, 0]);
+        let err = class_indices(&Targets::Names(vec!["rosa".into()]), &names).unwrap_err().to_string();
+        assert_eq!(err, "example 1: label `rosa` is not one of the model's classes (setosa, versicolor)");
     }
 }

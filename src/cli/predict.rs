@@ -70,12 +70,12 @@ fn predictions_csv<T: Scalar>(
         (Some(p), Some(classes)) => {
             s.push_str("row,class");
             for c in classes {
-                let _ = write!(s, ",p_{c}");
+                let _ = write!(s, ",{}", csv_field(&format!("p_{c}")));
             }
             s.push('\n');
             for (i, row) in p.row_iter().enumerate() {
                 let best = wengert_nn::argmax(row);
-                let _ = write!(s, "{},{}", i + 1, classes[best]);
+                let _ = write!(s, "{},{}", i + 1, csv_field(&classes[best]));
                 for v in row {
                     let _ = write!(s, ",{v:?}");
                 }
@@ -90,6 +90,17 @@ fn predictions_csv<T: Scalar>(
         }
     }
     s
+}
+
+/// `text` as one CSV field: quoted (RFC 4180, inner quotes doubled) if it
+/// holds a comma, a quote or a line break — class names read from a quoted
+/// CSV may — and as it is otherwise.
+fn csv_field(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", text.replace('"', "\"\"")).into()
+    } else {
+        text.into()
+    }
 }
 
 #[cfg(test)]
@@ -114,5 +125,13 @@ mod tests {
         // Small probabilities in exponent form, every digit kept.
         let sure = predictions_csv(LossKind::BinaryLogistic, Some(&classes), &Matrix::from_rows(&[[30.0f64]]));
         assert_eq!(sure, "row,class,p_setosa,p_virginica\n1,virginica,9.357622968839299e-14,0.9999999999999065\n");
+    }
+
+    #[test]
+    fn class_names_with_commas_or_quotes_are_quoted() {
+        let classes: Vec<String> = vec!["big, round".into(), "say \"hi\"".into()];
+        let text = predictions_csv(LossKind::BinaryLogistic, Some(&classes), &Matrix::from_rows(&[[-30.0f64]]));
+        assert!(text.starts_with("row,class,\"p_big, round\",\"p_say \"\"hi\"\"\"\n1,\"big, round\","), "{text}");
+        assert_eq!(csv_field("setosa"), "setosa");
     }
 }

@@ -83,9 +83,52 @@ fn empty_and_header_only_files_are_rejected() {
 }
 
 #[test]
-fn quoted_fields_are_a_clear_error_not_a_misparse() {
-    let (err, _) = load_err("quoted", "a,b,label\n1,\"2,5\",0\n");
-    assert!(err.to_string().contains("line 2, column 2 (`b`): quoted fields are not supported"), "{err}");
+fn quoted_fields_keep_their_commas() {
+    // A field in quotes is one field, commas and all: here it is no number.
+    let (err, path) = load_err("quoted", "a,b,label\n1,\"2,5\",0\n");
+    assert_eq!(err.to_string(), format!("{}, line 2, column 2 (`b`): `2,5` is not a number", path.display()));
+    // Quoted header names, numbers and labels with commas inside load.
+    let text =
+        "\"width, cm\",\"height (\"\"in\"\")\",\"kind\"\n\"1.5\",2,\"big, round\"\n3,\"4\",small\n5,6,\"big, round\"\n";
+    let path = temp_file("quoted-ok", text.as_bytes());
+    let ds = load_csv(&path).unwrap();
+    std::fs::remove_file(&path).ok();
+    assert_eq!(ds.feature_names(), &["width, cm".to_string(), "height (\"in\")".to_string()]);
+    assert_eq!(ds.target_name(), "kind");
+    assert_eq!(ds.features().as_slice(), &[1.5, 2.0, 3.0, 4.0, 5.0, 6.0]);
+    assert_eq!(ds.class_map().unwrap().to_string(), "big, round, small");
+    assert_eq!(ds.class_labels().unwrap(), vec![0, 1, 0]);
+}
+
+#[test]
+fn an_unclosed_quote_is_reported_where_it_opens() {
+    let (err, path) = load_err("unclosed", "a,b,label\n1,2,0\n3,\"4,1\n5,6,1\n");
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "{}, line 3, column 2 (`b`): a quoted field is never closed (no `\"` ends it before the end of the file)",
+            path.display()
+        )
+    );
+}
+
+#[test]
+fn text_labels_are_classes_and_a_stray_name_in_numbers_is_located() {
+    let path = temp_file("names", b"x,species\n1,setosa\n2,virginica\n3,versicolor\n4,setosa\n");
+    let ds = load_csv(&path).unwrap();
+    std::fs::remove_file(&path).ok();
+    assert_eq!(ds.class_map().unwrap().to_string(), "setosa, versicolor, virginica");
+    assert_eq!(ds.class_labels().unwrap(), vec![0, 2, 1, 0]);
+    let (err, path) = load_err("mixed", "x,label\n1,0\n2,1\n3,setosa\n");
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "{}, line 4, column 2 (`label`): `setosa` is not a number, but the target column starts with numbers \
+             (line 2); a target column holds numbers throughout, or class names throughout",
+            path.display()
+        )
+    );
+    assert!(matches!(err, DataError::Csv { kind: CsvErrorKind::NameInNumericTarget { first_line: 2, .. }, .. }));
 }
 
 #[test]

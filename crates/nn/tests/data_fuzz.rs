@@ -228,6 +228,9 @@ fn csv_seeds() -> Vec<Vec<u8>> {
         head.into_bytes(),
         b"a, b ,label\r\n1,2e1,3\r\n\r\n-4,+5.5,100000\r\n7,8,3\r\n9,10,100000\r\n".to_vec(),
         b"\xEF\xBB\xBFx,y\n0.5,1.25\n1.5,2.75\n2.5,4.25\n3.5,5.75\n".to_vec(),
+        // Quoting (commas, an escaped quote, a line break in a field) and class names.
+        b"\"w, cm\",\"h \"\"in\"\"\",species\n1.5,\"2\",setosa\n3,4,\"vir,\nginica\"\n5,6,setosa\n7,8,\"vir,\nginica\"\n"
+            .to_vec(),
     ]
 }
 

@@ -145,3 +145,24 @@ fn a_model_evaluates_a_file_by_the_classes_it_was_trained_on() {
     let err = unknown.with_class_map(prepared.class_map().unwrap()).unwrap_err();
     assert_eq!(err.to_string(), "example 0 (0-based) has the label 40, which is not one of the classes (10, 20, 30)");
 }
+
+#[test]
+fn class_names_from_a_csv_train_and_name_the_checkpoint_classes() {
+    let table = parse_csv(&csv_with_labels(&["virginica", "setosa", "versicolor"]), "iris-names.csv").unwrap();
+    assert_eq!(TargetKind::of(&table), TargetKind::ClassLabels);
+    let prepared = prepare(Bundled::Single(table.clone()), TargetKind::ClassLabels, 0.2, 1).unwrap();
+    assert_eq!(prepared.class_map().unwrap().to_string(), "setosa, versicolor, virginica");
+    let info = wengert_nn::checkpoint::DataInfo::of(&prepared);
+    assert_eq!(info.classes, Some(vec!["setosa".to_string(), "versicolor".into(), "virginica".into()]));
+    let mut net = TwoLayerNet::<f64>::new(2, 8, 3, 1);
+    let config = TrainConfig { epochs: 30, batch_size: 8, ..TrainConfig::default() };
+    Trainer::new(config).fit(&mut net, &mut Adam::new().lr(0.05), &prepared.train, None).unwrap();
+    assert_eq!(evaluate(&net, &prepared.test).unwrap().accuracy, Some(1.0));
+    // Names are not numbers to regress on.
+    let err = prepare(Bundled::Single(table), TargetKind::RealValued, 0.2, 1).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "invalid argument: the target `label` holds class names (setosa, versicolor, virginica), which a real-valued \
+         model cannot fit; use a classifier"
+    );
+}

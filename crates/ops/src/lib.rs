@@ -12,6 +12,7 @@
 #![warn(missing_docs)]
 
 pub mod check;
+pub mod interop;
 pub mod kernels;
 pub mod linalg;
 pub mod matrix;

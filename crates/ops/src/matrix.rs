@@ -284,6 +284,46 @@ impl<T: Scalar> Matrix<T> {
     pub fn matmul(&self, other: &Matrix<T>) -> Matrix<T> {
         crate::rules::matmul_forward(self, false, other, false)
     }
+    /// The column of each row's largest element: one index per row, the
+    /// predicted class of each row of logits or probabilities.
+    ///
+    /// Ties go to the **first** (leftmost) index. **NaN wins**: a row holding a
+    /// NaN returns the index of its first NaN, as [`Scalar::max`] picks a NaN
+    /// operand, so a poisoned row is found rather than hidden behind a finite
+    /// value. Elements compare by [`value`](Scalar::value) (the real part of a
+    /// dual number).
+    ///
+    /// Panics if the matrix has rows but no columns (a row with no element
+    /// has no largest one).
+    ///
+    /// ```
+    /// use wengert_ops::Matrix;
+    /// let logits = Matrix::from_rows(&[[0.1, 2.0, -1.0], [3.0, 3.0, 0.0], [1.0, f64::NAN, 9.0]]);
+    /// assert_eq!(logits.argmax_rows(), vec![1, 0, 1]); // first on ties, NaN wins
+    /// ```
+    pub fn argmax_rows(&self) -> Vec<usize> {
+        assert!(
+            self.cols > 0 || self.rows == 0,
+            "argmax_rows: {} has no columns to take a maximum over",
+            shape_str(self.shape())
+        );
+        self.row_iter()
+            .map(|row| {
+                let mut best = 0;
+                let mut best_value = row[0].value();
+                for (j, x) in row.iter().enumerate() {
+                    let v = x.value();
+                    if v.is_nan() {
+                        return j;
+                    }
+                    if v > best_value {
+                        (best, best_value) = (j, v);
+                    }
+                }
+                best
+            })
+            .collect()
+    }
     /// Largest absolute difference between two matrices of the same shape.
     pub fn max_abs_diff(&self, other: &Matrix<T>) -> f64 {
         assert_eq!(self.shape(), other.shape(), "max_abs_diff: shapes differ");
@@ -386,6 +426,29 @@ mod tests {
     #[should_panic(expected = "Matrix::from_vec: 5 elements do not fill (2×3)")]
     fn from_vec_checks_the_element_count() {
         let _ = Matrix::from_vec(2, 3, vec![0.0f64; 5]);
+    }
+
+    #[test]
+    fn argmax_rows_takes_the_first_maximum_and_lets_nan_win() {
+        let m = Matrix::from_rows(&[
+            [1.0, 5.0, 5.0, 2.0],
+            [-3.0, -3.0, -3.0, -3.0],
+            [f64::NEG_INFINITY, f64::NEG_INFINITY, -1e308, f64::INFINITY],
+            [0.0, 7.0, f64::NAN, f64::NAN],
+            [f64::NAN, 9.0, 1.0, 0.0],
+            [-0.0, 0.0, -1.0, -0.0],
+        ]);
+        assert_eq!(m.argmax_rows(), vec![1, 0, 3, 2, 0, 0]);
+        let single: Matrix<f32> = Matrix::from_rows(&[[4.0f32], [-1.0]]);
+        assert_eq!(single.argmax_rows(), vec![0, 0]);
+        assert_eq!(Matrix::<f64>::zeros(0, 3).argmax_rows(), Vec::<usize>::new());
+        assert_eq!(Matrix::<f64>::zeros(0, 0).argmax_rows(), Vec::<usize>::new());
+    }
+
+    #[test]
+    #[should_panic(expected = "argmax_rows: (2×0) has no columns to take a maximum over")]
+    fn argmax_rows_needs_a_column() {
+        let _ = Matrix::<f64>::zeros(2, 0).argmax_rows();
     }
 
     #[test]

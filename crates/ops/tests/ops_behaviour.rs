@@ -455,8 +455,10 @@ fn det_gradient_is_exact_where_det_underflows_or_overflows() {
         assert!(rel(d, n as f64 * want) < 1e-12, "det({c:e}·I{n}) JVP {d:e}");
     }
     // A general matrix: ∂det(cA)/∂(cA) = c^{n−1}·cof(A), with the cofactors of
-    // A computed by hand.
+    // A computed by hand (written as the textbook products, entries of A and
+    // their signs kept visible, hence the allowed `-1.0 * …`).
     let a = Matrix::from_rows(&[[2.0, -1.0, 0.5], [1.0, 3.0, -2.0], [0.0, 1.5, 4.0]]);
+    #[allow(clippy::neg_multiply)]
     let cof = [
         [3.0 * 4.0 + 2.0 * 1.5, -(1.0 * 4.0 - 0.0), 1.0 * 1.5 - 0.0],
         [-(-1.0 * 4.0 - 0.5 * 1.5), 2.0 * 4.0 - 0.0, -(2.0 * 1.5 - 0.0)],
@@ -518,7 +520,11 @@ fn logsumexp_per_row_per_column_and_overall() {
     assert!((y.as_slice()[0] - (1000.0 + ln2)).abs() < 1e-12, "{y:?}");
     assert_eq!(y.as_slice()[1], 1e308 + ln2, "{y:?}");
     assert_eq!(&y.as_slice()[2..], &[inf, -inf, 2.0]);
-    let g = &vjp(&Builtin::from(LogSumExp(Axis::PerRow)), &[&Matrix::from_rows(&[[1000.0, 1000.0], [1e308, 1e308]])], &[1.0, 1.0])[0];
+    let g = &vjp(
+        &Builtin::from(LogSumExp(Axis::PerRow)),
+        &[&Matrix::from_rows(&[[1000.0, 1000.0], [1e308, 1e308]])],
+        &[1.0, 1.0],
+    )[0];
     assert_eq!(g, &[0.5, 0.5, 0.5, 0.5]);
 }
 

@@ -7,7 +7,9 @@
 //!   and update the parameters in place. Each is an update rule driven by one
 //!   generic [`FirstOrder`] ([`first_order`]); their hyperparameters are checked
 //!   ([`hyperparameters`]) and their state can be saved and restored bit for bit
-//!   ([`state`]).
+//!   ([`state`]). The gradients of a function of named parameters come from
+//!   [`value_and_grad_params`] (and `H·v` from [`hvp_params`]): the tape's
+//!   matrix transforms, named like the `Params` ([`param_transforms`]).
 //! * **Second-order and constrained methods** ([`second_order`], [`constrained`])
 //!   work on flat `f64` vectors and take closures: value-and-gradient,
 //!   Hessian-vector product, Hessian. The tape's function-returning transforms
@@ -115,6 +117,7 @@ pub mod gauss_newton;
 pub mod hyperparameters;
 pub mod linalg;
 pub mod optimizer;
+pub mod param_transforms;
 pub mod params;
 pub mod problems;
 pub mod schedule;
@@ -132,6 +135,7 @@ pub use first_order::{
 };
 pub use hyperparameters::{Domain, HyperparameterError};
 pub use optimizer::{Optimizer, FLAT_PARAM};
+pub use param_transforms::{hvp_params, value_and_grad_params};
 pub use params::{Grads, Params};
 pub use schedule::{
     Constant, CosineAnnealing, ExponentialDecay, LrFinder, LrFinderResult, Schedule, Scheduled, StepDecay, Triangular,

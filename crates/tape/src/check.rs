@@ -202,9 +202,10 @@ impl GradCheck {
     /// wrong derivative at a smooth point still fails, and so does a value at a
     /// kink outside both slopes.
     pub fn passes_where_differentiable(&self, tol: f64) -> bool {
-        self.errors.iter().enumerate().all(|(i, &e)| {
-            e < tol || self.kink_at(i).is_some_and(|k| k.admits(self.analytic[i], tol))
-        })
+        self.errors
+            .iter()
+            .enumerate()
+            .all(|(i, &e)| e < tol || self.kink_at(i).is_some_and(|k| k.admits(self.analytic[i], tol)))
     }
 
     /// The kink reported along coordinate `i`, if any.
@@ -269,12 +270,13 @@ fn probe<F: FnMut(&[f64]) -> f64>(mut f: F, x: &[f64]) -> (Vec<f64>, Vec<Kink>) 
         v
     };
     // The gap between the one-sided slopes with step `h`, and its rounding level.
-    let gap = |fp: f64, fm: f64, h: f64| ((fp - f0) / h - (f0 - fm) / h, f64::EPSILON * (f0.abs() + fp.abs() + fm.abs()) / h);
+    let gap =
+        |fp: f64, fm: f64, h: f64| ((fp - f0) / h - (f0 - fm) / h, f64::EPSILON * (f0.abs() + fp.abs() + fm.abs()) / h);
     let mut numeric = Vec::with_capacity(x.len());
     let mut kinks = Vec::new();
-    for i in 0..x.len() {
-        let h = central_step(x[i]);
-        let (fp, fm) = (at(i, x[i] + h, &mut f), at(i, x[i] - h, &mut f));
+    for (i, &xi) in x.iter().enumerate() {
+        let h = central_step(xi);
+        let (fp, fm) = (at(i, xi + h, &mut f), at(i, xi - h, &mut f));
         numeric.push((fp - fm) / (2.0 * h));
         let (left, right) = ((f0 - fm) / h, (fp - f0) / h);
         let (mut previous, rounding) = gap(fp, fm, h);
@@ -283,7 +285,7 @@ fn probe<F: FnMut(&[f64]) -> f64>(mut f: F, x: &[f64]) -> (Vec<f64>, Vec<Kink>) 
         }
         for k in 1..=3 {
             let hk = h / f64::from(1 << k);
-            let (g, rounding) = gap(at(i, x[i] + hk, &mut f), at(i, x[i] - hk, &mut f), hk);
+            let (g, rounding) = gap(at(i, xi + hk, &mut f), at(i, xi - hk, &mut f), hk);
             if g.abs() <= 10.0 * rounding || g / previous > 0.75 {
                 kinks.push(Kink { component: i, left_slope: left, right_slope: right, step: h });
                 break;

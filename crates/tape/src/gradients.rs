@@ -1,6 +1,7 @@
 //! `Gradients`: the adjoints one reverse sweep produced, looked up by variable.
 
 use std::ops::Index;
+use std::sync::OnceLock;
 
 use wengert_ops::{Matrix, Scalar};
 
@@ -12,9 +13,22 @@ use crate::var::Var;
 /// before the output.
 ///
 /// Look a scalar up with `grads[x]` or [`wrt`](Gradients::wrt), a matrix with
-/// [`matrix`](Gradients::matrix). A `Gradients` remembers the tape and the
-/// recording it came from; asking it about a variable of another tape, or of a
-/// later recording (after `clear()`), panics instead of returning stale numbers.
+/// `grads[w]` (a `&Matrix`) or [`matrix`](Gradients::matrix) (an owned handle
+/// to the same storage). A `Gradients` remembers the tape and the recording it
+/// came from; asking it about a variable of another tape, or of a later
+/// recording (after `clear()`), panics instead of returning stale numbers.
+///
+/// ```
+/// use wengert_tape::{Matrix, Tape};
+/// let tape = Tape::new();
+/// let w = tape.matrix(&Matrix::from_rows(&[[1.0, 2.0], [3.0, 4.0]]));
+/// let unused = tape.matrix(&Matrix::from_rows(&[[5.0, 6.0]]));
+/// let x = tape.constant_matrix(&Matrix::from_rows(&[[1.0], [-1.0]]));
+/// let g = tape.backward(w.matmul(x).sum()); // d/dW Σ W x = 1 xᵀ
+/// assert_eq!(g[w], Matrix::from_rows(&[[1.0, -1.0], [1.0, -1.0]]));
+/// assert_eq!(g[unused], Matrix::zeros(1, 2)); // no gradient reached it: zeros
+/// assert_eq!(g.matrix(w), g[w]);
+/// ```
 ///
 /// Reuse one `Gradients` across training steps with
 /// [`Tape::backward_into`](crate::Tape::backward_into): its buffers are kept.
@@ -34,6 +48,11 @@ pub struct Gradients<T: Scalar = f64> {
     pub(crate) live: Vec<bool>,
     shapes: Vec<(usize, usize)>,
     spare: MatrixPool<T>,
+    /// Zeros for `grads[m]` on a matrix node no adjoint reached: `Index` must
+    /// return a reference, and such a node has no buffer. Created on the first
+    /// lookup of that node (through `&self`, hence the `OnceLock`), kept until
+    /// the next sweep, then recycled like any dead buffer.
+    zero_views: Vec<OnceLock<Matrix<T>>>,
 }
 
 impl<T: Scalar> Gradients<T> {
@@ -47,6 +66,7 @@ impl<T: Scalar> Gradients<T> {
             live: Vec::new(),
             shapes: Vec::new(),
             spare: MatrixPool::new(),
+            zero_views: Vec::new(),
         }
     }
 
@@ -68,6 +88,14 @@ impl<T: Scalar> Gradients<T> {
         self.live.resize(n_mats, false);
         self.shapes.clear();
         self.shapes.resize(n_mats, (0, 0));
+        for view in &mut self.zero_views {
+            if let Some(m) = view.take() {
+                if !m.is_shared() {
+                    self.spare.give(m);
+                }
+            }
+        }
+        self.zero_views.resize_with(n_mats, OnceLock::new);
     }
 
     /// The adjoint buffer of matrix node `k`, created zeroed on first use.
@@ -121,19 +149,26 @@ impl<T: Scalar> Gradients<T> {
     }
 
     /// `∂output/∂m` as a matrix of `m`'s shape (zeros if no gradient reached it).
-    /// Shares storage with this `Gradients`: no copy.
+    /// Shares storage with this `Gradients`: no copy. `grads[m]` is the same
+    /// matrix by reference.
     ///
     /// Panics if `m` is a constant matrix (it has no gradient), or belongs to
     /// another tape or recording.
     pub fn matrix(&self, m: MatVar<'_, T>) -> Matrix<T> {
-        self.check_var(m.tape.id(), m.tape.generation());
-        assert!(m.tracked, "Gradients::matrix: this matrix is a constant (no gradient is computed for it)");
+        self.matrix_ref(m, "Gradients::matrix").clone()
+    }
+
+    /// The adjoint of matrix input `m` by reference, or a zero matrix of its
+    /// shape if no gradient reached it (created on first use, see `zero_views`).
+    fn matrix_ref(&self, m: MatVar<'_, T>, who: &str) -> &Matrix<T> {
+        self.check_recording(m.tape.id(), m.tape.generation(), who);
+        assert!(m.tracked, "{who}: this matrix is a constant (no gradient is computed for it)");
         let k = m.idx as usize;
-        assert!(k < self.live.len(), "Gradients::matrix: this matrix was recorded after the backward sweep");
+        assert!(k < self.live.len(), "{who}: this matrix was recorded after the backward sweep");
         if self.live[k] {
-            self.mats[k].clone().expect("live slot has a buffer")
+            self.mats[k].as_ref().expect("live slot has a buffer")
         } else {
-            Matrix::zeros(m.rows(), m.cols())
+            self.zero_views[k].get_or_init(|| Matrix::zeros(m.rows(), m.cols()))
         }
     }
 
@@ -152,6 +187,20 @@ impl<T: Scalar> Gradients<T> {
                 }
             }
         }
+    }
+}
+
+/// `grads[m]`: `∂output/∂m` for a matrix input, by reference (see
+/// [`Gradients::matrix`] for an owned handle). A matrix no gradient reached reads
+/// as zeros of its shape; the first such lookup of a node allocates them, and
+/// they are kept (and recycled) with this `Gradients`.
+///
+/// Panics, naming `Gradients[MatVar]`, if `m` is a constant matrix, belongs to
+/// another tape or recording, or was recorded after the sweep.
+impl<'t, T: Scalar> Index<MatVar<'t, T>> for Gradients<T> {
+    type Output = Matrix<T>;
+    fn index(&self, m: MatVar<'t, T>) -> &Matrix<T> {
+        self.matrix_ref(m, "Gradients[MatVar]")
     }
 }
 

@@ -15,10 +15,48 @@
 //! assert_eq!(g.wrt(&x), vec![2.0, 4.0, 6.0]);
 //! ```
 //!
+//! # One model, every transform
+//!
+//! Each transform runs the model on its own element type: [`grad`] on
+//! `Var<'t, f64>`, [`hessian`] and [`hvp`] on `Var<'t, Dual<f64>>`, [`jacfwd`] on
+//! `Dual<f64>`, and plain `f64` gives the value. A Rust closure has one argument
+//! type, so one `let f = |x| …` cannot feed both `grad(&f, …)` and
+//! `hessian(&f, …)`. Write the model once as a generic function and pass
+//! `|x| f(x)` to each (or implement [`Objective`], or call
+//! [`value_grad_hessian`], which needs one closure):
+//!
+//! ```
+//! use wengert_tape::{grad, hessian, jacfwd, value_grad_hessian, Real};
+//!
+//! fn f<T: Real>(x: &[T]) -> T {
+//!     (x[0] * x[1]).sin() + x[0] * x[0] * 3.0 // constants on the right
+//! }
+//! let x = [0.5, 2.0];
+//! let g = grad(|v| f(v), &x);
+//! let h = hessian(|v| f(v), &x);
+//! assert_eq!(jacfwd(|v| f(v), &x), g);
+//! assert_eq!(value_grad_hessian(|v| f(v), &x), (f(&x), g, h));
+//! ```
+//!
+//! **Constants on the left need a concrete type.** In generic code
+//! (`fn f<T: Real>`), write constants on the right: `x * 3.0`, `x - 1.0`,
+//! `x / 2.0`, or convert them, `T::from_f64(3.0) * x`. `3.0 * x` and
+//! `1.0 - x` compile only where `T` is concrete (`f64`, `Dual<f64>`,
+//! `Var<'t, f64>` all have them), because Rust cannot make "`f64` times `T`"
+//! part of the `Real` trait (rust-lang/rust#20671).
+//!
+//! A model whose inputs are matrices (weights, biases) is a function of
+//! `&[MatVar]`: the matrix transforms ([`grad_matrices`], [`hvp_matrices`],
+//! [`hessian_matrices`], …) pass one [`MatVar`] per input matrix and return
+//! gradients shaped like the inputs; data enters a tape of any element type
+//! through [`Tape::constant_matrix_from`], and `grads[w]` reads the gradient of
+//! a matrix `w` off a [`Gradients`].
+//!
 //! Modules: [`tape`](Tape) (the arena and recording), `var` and `matvar` (the
 //! handles and their rules), `gradients`, the reverse sweep, [`transforms`]
 //! (every derivative transform: `grad`, `value_and_grad`, `vjp`, `jvp`,
-//! `jacfwd`, `jacrev`, `jacobian`, `hvp`, `hessian`, `value_grad_hessian`, their
+//! `jacfwd`, `jacrev`, `jacobian`, `hvp`, `hessian`, `value_grad_hessian`, the
+//! matrix family `grad_matrices` … `hessian_matrices`, their
 //! function-returning forms in [`fns`], and the [`Objective`] trait; all
 //! re-exported here) and [gradient checking](gradcheck).
 #![warn(missing_docs)]

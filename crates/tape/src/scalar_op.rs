@@ -100,6 +100,13 @@ pub enum ScalarOp<T> {
     Recip,
     /// `x²`.
     Square,
+    /// A user's function of one variable, recorded by
+    /// [`Var::custom1`](crate::Var::custom1) with the value and derivative its
+    /// caller computed; the name is the caller's, for reports.
+    Custom1(&'static str),
+    /// A user's function of two variables, recorded by
+    /// [`Var::custom2`](crate::Var::custom2).
+    Custom2(&'static str),
 }
 
 impl<T: Scalar> ScalarOp<T> {
@@ -136,20 +143,24 @@ impl<T: Scalar> ScalarOp<T> {
             ScalarOp::Abs => "abs",
             ScalarOp::Recip => "recip",
             ScalarOp::Square => "square",
+            ScalarOp::Custom1(name) | ScalarOp::Custom2(name) => name,
         }
     }
 
-    /// Number of tracked inputs: 2 for `Add`, `Sub`, `Mul`, `Div`, `Powf`; 1 for
-    /// the rest.
+    /// Number of tracked inputs: 2 for `Add`, `Sub`, `Mul`, `Div`, `Powf` and
+    /// `Custom2`; 1 for the rest.
     pub fn arity(&self) -> usize {
         match self {
-            ScalarOp::Add | ScalarOp::Sub | ScalarOp::Mul | ScalarOp::Div | ScalarOp::Powf => 2,
+            ScalarOp::Add | ScalarOp::Sub | ScalarOp::Mul | ScalarOp::Div | ScalarOp::Powf | ScalarOp::Custom2(_) => 2,
             _ => 1,
         }
     }
 
     /// `(value, ∂value/∂a, ∂value/∂b)` at `(a, b)`. One-input ops ignore `b` and
     /// return a zero second partial.
+    ///
+    /// Panics for `Custom1`/`Custom2`: their value and partials exist only as
+    /// their caller computed them at the recorded point.
     #[inline(always)]
     pub fn eval(self, a: T, b: T) -> (T, T, T) {
         let zero = T::zero();
@@ -245,6 +256,10 @@ impl<T: Scalar> ScalarOp<T> {
                 (inv, -inv * inv, zero)
             }
             ScalarOp::Square => (a * a, a + a, zero),
+            ScalarOp::Custom1(name) | ScalarOp::Custom2(name) => panic!(
+                "ScalarOp::eval: `{name}` is a custom function; its value and partials are the ones its caller \
+                 passed to Var::custom1/custom2, there is no rule to evaluate"
+            ),
         }
     }
 }

@@ -475,8 +475,45 @@ impl<T: Scalar> Tape<T> {
 
     /// A matrix constant (data, targets, masks): used in ops, never given a
     /// gradient buffer. Shares storage like [`matrix`](Tape::matrix).
+    ///
+    /// Takes a matrix of the tape's element type; for data of another type
+    /// (an `f64` design matrix on a `Tape<Dual<f64>>`) use
+    /// [`constant_matrix_from`](Tape::constant_matrix_from), which converts.
     pub fn constant_matrix(&self, value: &Matrix<T>) -> MatVar<'_, T> {
         self.leaf(value, false)
+    }
+
+    /// A matrix constant from a matrix of **any** element type `U`, converted
+    /// to the tape's: data kept in `f64` (or `f32`) entering a recording over
+    /// `Dual<f64>`, as the second-order transforms make (`hvp`, `hessian`,
+    /// [`hvp_matrices`](crate::hvp_matrices)), without a `.cast()` at every use.
+    ///
+    /// When `U` already is the tape's element type the storage is shared, as
+    /// by [`constant_matrix`]; otherwise every element is converted once, through
+    /// `f64` ([`Matrix::cast`]): exact from `f32` or `f64`, the real part of a
+    /// dual number (its tangents are dropped, as befits a constant).
+    ///
+    /// [`constant_matrix`]: Tape::constant_matrix
+    ///
+    /// ```
+    /// use wengert_dual::Dual;
+    /// use wengert_tape::{Matrix, Tape};
+    /// let data = Matrix::from_rows(&[[1.0, 2.0], [3.0, 4.0]]);   // Matrix<f64>
+    /// let tape = Tape::<Dual<f64>>::new();
+    /// let x = tape.constant_matrix_from(&data);                   // no `.cast()` needed
+    /// assert_eq!(x.value()[(1, 0)], Dual::constant(3.0));
+    /// let same = Tape::<f64>::new();
+    /// let shared = same.constant_matrix_from(&data);              // same type: no copy
+    /// assert_eq!(shared.value().as_slice().as_ptr(), data.as_slice().as_ptr());
+    /// ```
+    pub fn constant_matrix_from<U: Scalar + 'static>(&self, value: &Matrix<U>) -> MatVar<'_, T>
+    where
+        T: 'static,
+    {
+        match (value as &dyn std::any::Any).downcast_ref::<Matrix<T>>() {
+            Some(same) => self.leaf(same, false),
+            None => self.leaf(&value.cast::<T>(), false),
+        }
     }
 
     /// Records the built-in `op` applied to `inputs` and returns its output.

@@ -126,6 +126,62 @@ impl<'t, T: Scalar> Var<'t, T> {
         Var::constant(self.val)
     }
 
+    /// Records a function of this variable that the tape has no rule for,
+    /// given its `value` and `derivative` at this point: the same bookkeeping
+    /// as a built-in op (the call writes nothing; the derivative folds into the
+    /// pending node). `name` is shown in anomaly reports.
+    ///
+    /// Compute both from [`primal`](Self::primal) with `T`'s own arithmetic
+    /// (through [`Scalar`]) and the function also differentiates a second
+    /// time: on a `Tape<Dual<f64>>` (what [`hvp`](crate::hvp) and
+    /// [`hessian`](crate::hessian) record on) the derivative then carries its
+    /// own tangent. A derivative computed in `f64` and converted would make
+    /// second-order results silently miss this function's curvature.
+    ///
+    /// ```
+    /// use wengert_tape::{grad, hessian, Scalar, Var};
+    /// // softsign(x) = x / (1 + |x|), derivative 1 / (1 + |x|)², for any element type.
+    /// fn softsign<'t, T: Scalar>(x: Var<'t, T>) -> Var<'t, T> {
+    ///     let v = x.primal();
+    ///     let q = T::one() + v.abs();
+    ///     x.custom1("softsign", v / q, (q * q).recip())
+    /// }
+    /// let g = grad(|x| softsign(x[0]) * x[1], &[3.0, 2.0]);
+    /// assert_eq!(g, vec![2.0 / 16.0, 0.75]);
+    /// // Second derivative −2·sign(x)/(1 + |x|)³ comes from the same code.
+    /// let h = hessian(|x| softsign(x[0]), &[1.0]);
+    /// assert_eq!(h[(0, 0)], -0.25);
+    /// ```
+    #[inline(always)]
+    pub fn custom1(self, name: &'static str, value: T, derivative: T) -> Self {
+        if self.parents[1] == OBSERVED {
+            let op = ScalarOp::Custom1(name);
+            let (t, idx) = Self::record_observed(op, self.operand(), None, value, derivative, T::zero());
+            return Var::observed_node(t, idx, value);
+        }
+        self.unary(value, derivative)
+    }
+
+    /// Records a function of two variables the tape has no rule for, given its
+    /// `value` and partial derivatives `d_self`, `d_other` at this point; see
+    /// [`custom1`](Self::custom1) for how to compute them so second order
+    /// works. Either operand may be a constant (its partial is then unused).
+    ///
+    /// ```
+    /// use wengert_tape::{grad, Scalar, Var};
+    /// // hypot(a, b) = √(a² + b²) with partials a/h and b/h.
+    /// fn hypot<'t>(a: Var<'t, f64>, b: Var<'t, f64>) -> Var<'t, f64> {
+    ///     let h = a.primal().hypot(b.primal());
+    ///     a.custom2(b, "hypot", h, a.primal() / h, b.primal() / h)
+    /// }
+    /// let g = grad(|x| hypot(x[0], x[1]), &[3.0, 4.0]);
+    /// assert_eq!(g, vec![0.6, 0.8]);
+    /// ```
+    #[inline(always)]
+    pub fn custom2(self, other: Self, name: &'static str, value: T, d_self: T, d_other: T) -> Self {
+        self.binary(ScalarOp::Custom2(name), other, value, d_self, d_other)
+    }
+
     /// Whether the pending node has two parents. (An observed handle, whose
     /// second parent is the [`OBSERVED`] marker, counts as one here, so it
     /// misses the fast path of [`binary`](Self::binary); it is tested for

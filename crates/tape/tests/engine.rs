@@ -454,7 +454,9 @@ fn gradcheck_explains_a_failure_at_a_kink() {
     assert!(report.passes_where_differentiable(1e-7));
     let text = gradcheck(|v| v[0].relu(), &[0.0]).to_string();
     assert!(
-        text.contains("not differentiable at this point along coordinate 0: left slope 0.000000e0, right slope 1.000000e0"),
+        text.contains(
+            "not differentiable at this point along coordinate 0: left slope 0.000000e0, right slope 1.000000e0"
+        ),
         "{text}"
     );
     // The step straddles the kink of relu at 1e-9: reported too, analytic 1.
@@ -499,7 +501,11 @@ fn gradcheck_finds_no_kink_where_the_function_is_smooth() {
         ("cos at 0", |v| v[0].cos(), vec![0.0]),
         ("x⁴ at 0 (f'' = 0 too)", |v| v[0].powi(4), vec![0.0]),
         ("x⁴ + 1e-9 x² at 0", |v| v[0].powi(4) + v[0] * v[0] * 1e-9, vec![0.0]),
-        ("rosenbrock at its minimum", |v| (v[1] - v[0] * v[0]).square() * 100.0 + (v[0] - 1.0).square(), vec![1.0, 1.0]),
+        (
+            "rosenbrock at its minimum",
+            |v| (v[1] - v[0] * v[0]).square() * 100.0 + (v[0] - 1.0).square(),
+            vec![1.0, 1.0],
+        ),
         ("tiny scale", |v| v[0] * v[0] * 1e-12, vec![0.0]),
         ("large offset", |v| v[0] * v[0] + 1e6, vec![0.0]),
         // Strong curvature relative to the slope.

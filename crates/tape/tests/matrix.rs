@@ -221,6 +221,68 @@ fn constant_matrices_have_no_gradient() {
 }
 
 #[test]
+fn gradients_index_by_matrix_variable() {
+    let mut tape = Tape::new();
+    let mut grads = Gradients::empty();
+    for step in 0..3 {
+        let w = tape.matrix(&random(2, 3, 40 + step));
+        let unused = tape.matrix(&random(4, 1, 50 + step));
+        let x = tape.constant_matrix(&random(3, 2, 60 + step));
+        let loss = w.matmul(x).tanh().sum();
+        tape.backward_into(loss, 1.0, &mut grads);
+        // By reference, the same numbers as the owned handle.
+        let gw: &Matrix<f64> = &grads[w];
+        assert_eq!(*gw, grads.matrix(w));
+        assert_eq!(gw.shape(), (2, 3));
+        assert!(gw.iter().any(|&v| v != 0.0));
+        // A matrix no gradient reached reads as zeros of its shape, every time.
+        assert_eq!(grads[unused], Matrix::zeros(4, 1));
+        assert!(std::ptr::eq(&grads[unused], &grads[unused]), "materialized once per sweep");
+        assert_eq!(grads.matrix(unused), Matrix::zeros(4, 1));
+        // Scalar and matrix lookups in one expression.
+        let s = tape.var(2.0);
+        let g2 = tape.backward(w.sum() * s);
+        assert_eq!((g2[w][(1, 2)], g2[s]), (2.0, w.value().iter().sum::<f64>()));
+        tape.clear();
+    }
+}
+
+#[test]
+#[should_panic(expected = "Gradients[MatVar]: this matrix is a constant")]
+fn indexing_a_constant_matrix_panics() {
+    let tape = Tape::new();
+    let w = tape.matrix(&random(2, 2, 70));
+    let c = tape.constant_matrix(&random(2, 2, 71));
+    let g = tape.backward(w.dot(c));
+    let _ = &g[c];
+}
+
+#[test]
+#[should_panic(expected = "Gradients[MatVar]: these gradients were computed on another tape")]
+fn indexing_a_matrix_of_another_tape_panics() {
+    let (t1, t2) = (Tape::new(), Tape::new());
+    let g = t1.backward(t1.matrix(&random(2, 2, 72)).sum());
+    let _ = &g[t2.matrix(&random(2, 2, 73))];
+}
+
+#[test]
+#[should_panic(expected = "Gradients[MatVar]: these gradients come from an earlier recording")]
+fn indexing_a_matrix_of_a_later_recording_panics() {
+    let mut tape = Tape::new();
+    let g = tape.backward(tape.matrix(&random(2, 2, 74)).sum());
+    tape.clear();
+    let _ = &g[tape.matrix(&random(2, 2, 75))];
+}
+
+#[test]
+#[should_panic(expected = "Gradients[MatVar]: this matrix was recorded after the backward sweep")]
+fn indexing_a_matrix_recorded_after_the_sweep_panics() {
+    let tape = Tape::new();
+    let g = tape.backward(tape.matrix(&random(2, 2, 76)).sum());
+    let _ = &g[tape.matrix(&random(2, 2, 77))];
+}
+
+#[test]
 fn gradients_accumulate_across_backward_calls() {
     let tape = Tape::new();
     let w = tape.matrix(&random(2, 3, 34));

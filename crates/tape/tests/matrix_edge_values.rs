@@ -144,8 +144,18 @@ fn elementwise_matrix_ops_agree_with_the_scalar_ops_at_edge_values() {
             let ys = (op.on_var)(xs);
             let gs = if ys.is_tracked() { t.backward(ys)[xs] } else { 0.0 };
             let fw = (op.on_dual)(D::new(EDGES[k], v[k]));
-            assert!(same(value.as_slice()[k], ys.primal()), "{at}: value {} (matrix) vs {} (Var)", value.as_slice()[k], ys.primal());
-            assert!(same(grad.as_slice()[k], w[k] * gs), "{at}: gradient {} (matrix) vs {}·{gs} (Var)", grad.as_slice()[k], w[k]);
+            assert!(
+                same(value.as_slice()[k], ys.primal()),
+                "{at}: value {} (matrix) vs {} (Var)",
+                value.as_slice()[k],
+                ys.primal()
+            );
+            assert!(
+                same(grad.as_slice()[k], w[k] * gs),
+                "{at}: gradient {} (matrix) vs {}·{gs} (Var)",
+                grad.as_slice()[k],
+                w[k]
+            );
             assert!(same(jvp[k], fw.eps), "{at}: JVP {} (matrix) vs {} (Dual)", jvp[k], fw.eps);
             // The forward rule on dual numbers (how the tape runs matrix ops in
             // forward mode and for Hessian-vector products).
@@ -187,8 +197,20 @@ fn broadcast_arithmetic_and_pow_agree_with_the_scalar_ops_on_every_pair_of_edge_
     let w = weights(n * n, 0);
     let (va, vb) = (weights(n * n, 1), weights(n * n, 3));
     let cases = [
-        BinaryCase { name: "add", rule: rules::Add.into(), on_matrix: |a, b| a + b, on_var: |a, b| a + b, on_dual: |a, b| a + b },
-        BinaryCase { name: "sub", rule: rules::Sub.into(), on_matrix: |a, b| a - b, on_var: |a, b| a - b, on_dual: |a, b| a - b },
+        BinaryCase {
+            name: "add",
+            rule: rules::Add.into(),
+            on_matrix: |a, b| a + b,
+            on_var: |a, b| a + b,
+            on_dual: |a, b| a + b,
+        },
+        BinaryCase {
+            name: "sub",
+            rule: rules::Sub.into(),
+            on_matrix: |a, b| a - b,
+            on_var: |a, b| a - b,
+            on_dual: |a, b| a - b,
+        },
         BinaryCase {
             name: "mul",
             rule: rules::Mul.into(),
@@ -241,7 +263,12 @@ fn broadcast_arithmetic_and_pow_agree_with_the_scalar_ops_on_every_pair_of_edge_
             let da = (case.on_dual)(D::variable(x), D::constant(p)).eps;
             let db = (case.on_dual)(D::constant(x), D::variable(p)).eps;
             if !same(ga.as_slice()[k], w[k] * da) || !same(gb.as_slice()[k], w[k] * db) {
-                bad.push(format!("{at}: VJP ({}, {}) vs {}·({da}, {db}) (Dual)", ga.as_slice()[k], gb.as_slice()[k], w[k]));
+                bad.push(format!(
+                    "{at}: VJP ({}, {}) vs {}·({da}, {db}) (Dual)",
+                    ga.as_slice()[k],
+                    gb.as_slice()[k],
+                    w[k]
+                ));
             }
             if !same(jvp[k], fw.eps) {
                 bad.push(format!("{at}: JVP {} vs {} (Dual {va:?} {vb:?})", jvp[k], fw.eps, va = va[k], vb = vb[k]));
@@ -305,8 +332,17 @@ fn max_per_row_matches_a_fold_of_the_scalar_max() {
         let xs: Vec<Var<'_, f64>> = row.iter().map(|&r| t.var(r)).collect();
         let m = xs[1..].iter().fold(xs[0], |acc, &x| acc.max(x));
         let gs = t.backward(m);
-        let fw = row.iter().enumerate().skip(1).fold(D::new(row[0], v[3 * i]), |acc, (j, &r)| acc.max(D::new(r, v[3 * i + j])));
-        assert!(same(y.value().as_slice()[i], m.primal()), "row {row:?}: {} vs {}", y.value().as_slice()[i], m.primal());
+        let fw = row
+            .iter()
+            .enumerate()
+            .skip(1)
+            .fold(D::new(row[0], v[3 * i]), |acc, (j, &r)| acc.max(D::new(r, v[3 * i + j])));
+        assert!(
+            same(y.value().as_slice()[i], m.primal()),
+            "row {row:?}: {} vs {}",
+            y.value().as_slice()[i],
+            m.primal()
+        );
         for j in 0..3 {
             assert!(same(g.as_slice()[3 * i + j], wm.as_slice()[i] * gs[xs[j]]), "row {row:?}: ∂/∂x{j}");
         }

@@ -175,10 +175,17 @@ pub enum CsvErrorKind {
         /// Fields in this row.
         found: usize,
     },
-    /// A field contains a double quote; quoted fields are not supported.
-    QuotedField {
-        /// The offending field text.
+    /// A quoted field is opened (`"` as its first character) and never closed:
+    /// the rest of the file would be one field. Located at the opening quote.
+    UnclosedQuote,
+    /// The target column started with numbers (line `first_line`), and this
+    /// value is not one. A target column holds numbers throughout, or class
+    /// names throughout (when its first value is not a number).
+    NameInNumericTarget {
+        /// The offending text.
         text: String,
+        /// The line of the column's first value.
+        first_line: usize,
     },
     /// The line is not valid UTF-8.
     InvalidUtf8,
@@ -290,9 +297,14 @@ impl fmt::Display for CsvErrorKind {
             CsvErrorKind::RaggedRow { expected, found } => {
                 write!(f, "ragged row: it has {found} fields but the header has {expected}")
             }
-            CsvErrorKind::QuotedField { text } => {
-                write!(f, "quoted fields are not supported (found `{text}`)")
+            CsvErrorKind::UnclosedQuote => {
+                write!(f, "a quoted field is never closed (no `\"` ends it before the end of the file)")
             }
+            CsvErrorKind::NameInNumericTarget { text, first_line } => write!(
+                f,
+                "`{text}` is not a number, but the target column starts with numbers (line {first_line}); a \
+                 target column holds numbers throughout, or class names throughout"
+            ),
             CsvErrorKind::InvalidUtf8 => write!(f, "the line is not valid UTF-8"),
         }
     }

@@ -16,10 +16,10 @@
 //! [`ClassMap::from_names`] for text labels) and kept with the
 //! [`Dataset`](super::Dataset), so that a training part and a test part cut
 //! from it number their classes the same way even when a class is missing
-//! from one of them. Any reader can call these functions: a CSV reader that
-//! meets a column of names builds the map with `from_names`, encodes each row
-//! with [`ClassMap::index_of_name`], and hands both to
-//! [`Dataset::with_classes`](super::Dataset::with_classes).
+//! from one of them. Any reader can call these functions: the CSV reader
+//! ([`load_csv`](super::load_csv)), meeting a column of names, builds the map
+//! with `from_names`, encodes each row with [`ClassMap::index_of_name`], and
+//! hands both to [`Dataset::with_classes`](super::Dataset::with_classes).
 //!
 //! ```
 //! use wengert_nn::data::{ClassLabel, ClassMap};

@@ -6,7 +6,8 @@
 //! turns those files into [`Dataset`]s and prepares them for training:
 //!
 //! - [`load_csv`] / [`parse_csv`]: a header row, numeric features, the label or
-//!   target in the last column (the format of every bundled CSV).
+//!   target in the last column — numbers, or class names (the format of every
+//!   bundled CSV, plus RFC 4180 quoting).
 //! - [`read_idx_images`], [`read_idx_labels`], [`load_idx_dataset`] and
 //!   [`load_mnist`]: the IDX format of MNIST, gzip-compressed or not.
 //! - [`ClassMap`]: the classes of a label column — its distinct values (or

@@ -244,11 +244,23 @@ impl Prepared {
 ///   ([`Scaling::PerColumn`]). Both keep the table's classes.
 ///
 /// `target` is what the model fits: [`TargetKind::RealValued`] regresses on
-/// the targets as numbers even when they are integers. Fails if the targets
+/// the targets as numbers even when they are integers (and refuses class
+/// names). Fails if the targets
 /// are not class labels but `target` says they are (not whole numbers, or
 /// more than [`MAX_CLASSES`](super::MAX_CLASSES) of them), if the split
 /// leaves a part empty, or if a column cannot be standardized.
 pub fn prepare(data: Bundled, target: TargetKind, test_fraction: f64, seed: u64) -> Result<Prepared, DataError> {
+    if target == TargetKind::RealValued {
+        let table = match &data {
+            Bundled::Single(table) | Bundled::TrainTest { train: table, .. } => table,
+        };
+        if let Some(map) = table.class_map().filter(|m| m.has_names()) {
+            return Err(DataError::invalid(format!(
+                "the target `{}` holds class names ({map}), which a real-valued model cannot fit; use a classifier",
+                table.target_name()
+            )));
+        }
+    }
     let (train, test, scaling) = match data {
         Bundled::TrainTest { train, test } => {
             let (train, test) = match target {

@@ -27,6 +27,15 @@
 //! | [`hessian`] | same | `H` (`n × n`) | `jacfwd(fns::grad(f))`: `n` HVPs |
 //! | [`value_grad_hessian`] | same | `(f, ∇f, H)` | `value_and_jacfwd(fns::value_and_grad(f))`: `n` HVPs |
 //!
+//! Functions of **matrices** have their own family ([`grad_matrices`],
+//! [`value_and_grad_matrices`], [`jvp_matrices`], [`hvp_matrices`],
+//! [`value_grad_hvp_matrices`], [`hessian_matrices`]): the function receives
+//! one [`MatVar`](crate::MatVar) per input matrix (`&[MatVar]`) instead of a
+//! flat `&[Var]`, and each gradient comes back shaped like its input — no
+//! `MatVar::from_vars`, no flat vector to split ([`matrix_fn`] types a closure
+//! bound with `let` for them). `wengert-optim` adapts them to named parameters
+//! (`value_and_grad_params`, `hvp_params`).
+//!
 //! Every transform that makes sense as a function of `x` alone also exists in
 //! [`fns`], returning the function instead of evaluating it (`fns::grad(f)` is
 //! JAX's `grad(f)`). Those reuse one tape across calls, so they are also the
@@ -38,7 +47,8 @@
 //!
 //! * A **tape closure** `for<'t> Fn(&[Var<'t, S>]) -> Var<'t, S>` (or
 //!   `-> Vec<Var<'t, S>>`) is recorded, so reverse mode can sweep it; it may use
-//!   matrix ops (`MatVar::from_vars(x[0].tape()…)`). Reverse-mode transforms
+//!   matrix ops (`MatVar::from_vars(x[0].tape()…)`; a model whose inputs *are*
+//!   matrices is simpler with the matrix family, over `&[MatVar<'t, S>]`). Reverse-mode transforms
 //!   take these over `Var<T>`; the second-order ones over `Var<Dual<T>>`, because
 //!   they differentiate the reverse sweep itself along a tangent.
 //! * A **dual function** `Fn(&[Dual<T>]) -> Y`, with `Y` one [`Dual`], a
@@ -94,7 +104,7 @@
 //! # Adding a transform
 //!
 //! A transform is one public function in the file of its family (`reverse.rs`,
-//! `forward.rs`, `jacobian.rs`, `second_order.rs`), written with the existing
+//! `forward.rs`, `jacobian.rs`, `second_order.rs`, `matrices.rs`), written with the existing
 //! transforms where it can be, plus its function-returning form in that file's
 //! `fns` module if it is a function of `x`, plus its test; the families are
 //! re-exported by glob, so nothing else needs editing (add its row to the table
@@ -102,6 +112,7 @@
 
 mod forward;
 mod jacobian;
+mod matrices;
 mod objective;
 mod record;
 mod reverse;
@@ -112,6 +123,7 @@ mod second_order;
 // which gathers them.)
 pub use forward::*;
 pub use jacobian::*;
+pub use matrices::*;
 pub use objective::*;
 pub use reverse::*;
 pub use second_order::*;
@@ -149,6 +161,7 @@ use crate::var::Var;
 /// ```
 pub mod fns {
     pub use super::forward::fns::*;
+    pub use super::matrices::fns::*;
     pub use super::record::fns::*;
     pub use super::reverse::fns::*;
     pub use super::second_order::fns::*;
