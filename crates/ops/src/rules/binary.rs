@@ -382,6 +382,24 @@ fn accumulate<T: Scalar>(
     if n == 0 {
         return;
     }
+    if n == 1 {
+        // Columns (`m × 1` against `m × 1` or `1 × 1`): one element per row, so
+        // the row loop below would pay its set-up per element. Same operations
+        // in the same order.
+        let pick = |s: &[T], sh: (usize, usize), k: usize| if sh.0 == 1 { s[0] } else { s[k] };
+        if dshape.0 == 1 {
+            let mut acc = dst[0];
+            for (k, &g) in g.iter().enumerate() {
+                acc += f(g, pick(sa, ash, k), pick(sb, bsh, k));
+            }
+            dst[0] = acc;
+        } else {
+            for (k, (d, &g)) in dst.iter_mut().zip(g).enumerate() {
+                *d += f(g, pick(sa, ash, k), pick(sb, bsh, k));
+            }
+        }
+        return;
+    }
     for (i, grow) in g.chunks_exact(n).enumerate() {
         let r = if dshape.0 == 1 { 0 } else { i };
         if dshape.1 == 1 {
