@@ -59,9 +59,9 @@ fn a_small_run_trains_and_writes_a_loadable_checkpoint_and_a_plot() {
     );
     let metrics = std::fs::read_to_string(dir.join("out/iris_mlp_metrics.csv")).unwrap();
     assert_eq!(metrics.lines().count(), 31, "a header and a line per epoch");
-    assert!(
-        metrics.starts_with("epoch,step,train_loss,train_accuracy,test_loss,test_accuracy,learning_rate,seconds\n1,8,")
-    );
+    assert!(metrics.starts_with(
+        "epoch,step,train_loss,train_accuracy,test_loss,test_accuracy,learning_rate,sharpness,seconds\n1,8,"
+    ));
 
     let svg = std::fs::read_to_string(dir.join("out/iris_mlp_loss.svg")).unwrap();
     assert!(svg.starts_with("<svg") && svg.contains("polyline"), "an SVG with lines");
@@ -273,6 +273,31 @@ fn a_run_stopped_and_resumed_equals_the_run_that_never_stopped() {
     let refused = wengert(&dir, &["--resume", "parts/wine_mlp.safetensors", "--lr", "0.1"]);
     assert_eq!(refused.status.code(), Some(2));
     assert!(stderr(&refused).starts_with("error: the argument '--resume <FILE>' cannot be used with '--lr <LR>'"));
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn sharpness_every_fills_the_sharpness_column_and_adds_a_panel_to_the_plot() {
+    let dir = scratch("sharpness");
+    // Iris: 120 training rows, batch 16, so 8 steps an epoch; measured at 0, 6, 12, 18, 24.
+    let out = wengert(&dir, &["--dataset", "iris", "--epochs", "3", "--sharpness-every", "6", "--threads", "1"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let metrics = std::fs::read_to_string(dir.join("out/iris_mlp_metrics.csv")).unwrap();
+    let cells: Vec<&str> = metrics.lines().skip(1).map(|l| l.split(',').nth(7).unwrap()).collect();
+    assert_eq!(cells.len(), 3);
+    for cell in cells {
+        let sharpness: f64 = cell.parse().unwrap_or_else(|_| panic!("`{cell}` in\n{metrics}"));
+        assert!(sharpness > 0.0 && sharpness.is_finite());
+    }
+    let svg = std::fs::read_to_string(dir.join("out/iris_mlp_loss.svg")).unwrap();
+    assert!(svg.contains("sharpness (top Hessian eigenvalue)"), "the second panel");
+    let saved = checkpoint::Checkpoint::<f32>::load(dir.join("out/iris_mlp.safetensors")).unwrap();
+    let steps: Vec<u64> = saved.run.unwrap().history.sharpness.iter().map(|r| r.step).collect();
+    assert_eq!(steps, [0, 6, 12, 18, 24]);
+
+    let refused = wengert(&dir, &["--dataset", "iris", "--sharpness-every", "0"]);
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(stderr(&refused).contains("must be at least 1"), "{}", stderr(&refused));
     std::fs::remove_dir_all(&dir).ok();
 }
 

@@ -9,6 +9,7 @@ use std::fmt;
 use std::path::PathBuf;
 
 use wengert_ops::linalg::LinalgError;
+use wengert_optim::SolverError;
 
 use crate::checkpoint::CheckpointError;
 use crate::data::DataError;
@@ -60,6 +61,15 @@ pub enum NnError {
         /// 0-based global optimizer step of the epoch's last step.
         step: u64,
     },
+    /// Measuring the curvature of the training loss (the
+    /// [`Sharpness`](crate::train::Sharpness) of a run) failed: a
+    /// Hessian-vector product was not finite.
+    Curvature {
+        /// Optimizer steps taken when it was measured.
+        step: u64,
+        /// What the eigensolver reported.
+        source: SolverError,
+    },
     /// Writing an output file (a plot, a folder) failed.
     Output {
         /// The file or folder.
@@ -96,6 +106,9 @@ impl fmt::Display for NnError {
                      after epoch {epoch} (step {step})"
                 )
             }
+            NnError::Curvature { step, source } => {
+                write!(f, "measuring the sharpness of the training loss after step {step} failed: {source}")
+            }
             NnError::Output { path, message } => write!(f, "{}: {message}", path.display()),
         }
     }
@@ -107,6 +120,7 @@ impl std::error::Error for NnError {
             NnError::Data(e) => Some(e),
             NnError::Checkpoint(e) => Some(e),
             NnError::Linalg { source, .. } => Some(source),
+            NnError::Curvature { source, .. } => Some(source),
             _ => None,
         }
     }
