@@ -302,6 +302,55 @@ fn sharpness_every_fills_the_sharpness_column_and_adds_a_panel_to_the_plot() {
 }
 
 #[test]
+fn the_sharpness_of_linear_regression_in_the_log_is_the_top_eigenvalue_of_its_hessian() {
+    use wengert::nn::data::{prepare, DataSource, TargetKind};
+    use wengert::ops::Matrix;
+    use wengert::optim::linalg::symmetric_eigen;
+    let dir = scratch("sharpness-linreg");
+    let l2 = 0.1;
+    let args = [
+        "--dataset", "diabetes", "--model", "linreg", "--optimizer", "sgd", "--lr", "0.05", "--weight-decay", "0.1",
+        "--precision", "f64", "--seed", "3", "--epochs", "2", "--sharpness-every", "4", "--threads", "1",
+    ];
+    let out = wengert(&dir, &args);
+    assert!(out.status.success(), "{}", stderr(&out));
+
+    // The loss `mean (x·w + b − y)² + λ/2 ‖w‖²` is quadratic: its Hessian is
+    // 2/N·AᵀA + λ·diag(1, …, 1, 0) with A = [X 1], on the training rows the
+    // program prepared (all of them: fewer than the 1000 it measures on).
+    let data = DataSource::from_name_or_path("diabetes").unwrap().load().unwrap();
+    let train = prepare(data, TargetKind::RealValued, 0.2, 3).unwrap().train;
+    let x = train.features();
+    let (n, d) = x.shape();
+    let a = Matrix::from_fn(n, d + 1, |i, j| if j < d { x[(i, j)] } else { 1.0 });
+    let mut h = a.transpose().matmul(&a);
+    for i in 0..=d {
+        for j in 0..=d {
+            h[(i, j)] *= 2.0 / n as f64;
+        }
+        if i < d {
+            h[(i, i)] += l2;
+        }
+    }
+    let exact = symmetric_eigen(&h).values[0];
+
+    let saved = checkpoint::Checkpoint::<f64>::load(dir.join("out/diabetes_linreg.safetensors")).unwrap();
+    let records = saved.run.unwrap().history.sharpness;
+    // 353 training rows, batch 32: 12 steps an epoch, measured at 0, 4, …, 24.
+    assert_eq!(records.iter().map(|r| r.step).collect::<Vec<_>>(), [0, 4, 8, 12, 16, 20, 24]);
+    for r in &records {
+        // The default early stop (relative residual 1e-3) leaves the
+        // eigenvalue far more accurate than that.
+        assert!((r.sharpness - exact).abs() <= 1e-6 * exact, "step {}: {} vs exact {exact}", r.step, r.sharpness);
+    }
+    // The log's column holds each epoch's last measurement: steps 12 and 24.
+    let metrics = std::fs::read_to_string(dir.join("out/diabetes_linreg_metrics.csv")).unwrap();
+    let column: Vec<f64> = metrics.lines().skip(1).map(|l| l.split(',').nth(7).unwrap().parse().unwrap()).collect();
+    assert_eq!(column, [records[3].sharpness, records[6].sharpness], "{metrics}");
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
 fn log_every_thins_the_epoch_lines() {
     let dir = scratch("log-every");
     let out = wengert(&dir, &["--dataset", "iris", "--epochs", "10", "--log-every", "4", "--threads", "1"]);

@@ -68,7 +68,8 @@ pub struct TrainArgs {
     #[arg(long, value_name = "EPOCH", value_parser = positive_usize)]
     pub stop_after: Option<usize>,
     /// Measure the sharpness — the top eigenvalue of the training loss's
-    /// Hessian, by 20 Lanczos steps on the first 1000 training examples — at
+    /// Hessian, by Lanczos on the first 1000 training examples (at most 20
+    /// Hessian-vector products, fewer once its relative residual is below 1e-3) — at
     /// the start and after every K-th optimizer step: a `sharpness` column in
     /// the metrics log and a panel under the loss curve, against 2/lr.
     #[arg(long, value_name = "K", value_parser = positive_usize)]
