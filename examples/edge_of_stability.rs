@@ -257,10 +257,7 @@ fn plot_sharpness(runs: &[Run], path: &Path) -> Result<(), Box<dyn Error>> {
 fn log_ticks(lo: f64, hi: f64) -> Vec<f64> {
     let first = lo.log10().floor() as i32;
     let last = hi.log10().ceil() as i32;
-    (first..=last)
-        .flat_map(|k| [1.0, 2.0, 5.0].map(|m| m * 10f64.powi(k)))
-        .filter(|t| (lo..=hi).contains(t))
-        .collect()
+    (first..=last).flat_map(|k| [1.0, 2.0, 5.0].map(|m| m * 10f64.powi(k))).filter(|t| (lo..=hi).contains(t)).collect()
 }
 
 /// The training loss of every step, log scale.
@@ -275,7 +272,10 @@ fn plot_loss(runs: &[Run], path: &Path) -> Result<(), Box<dyn Error>> {
         .margin(15)
         .x_label_area_size(40)
         .y_label_area_size(60)
-        .build_cartesian_2d(0..steps, (lo * 0.8..hi * 1.25).log_scale().with_key_points(log_ticks(lo * 0.8, hi * 1.25)))?;
+        .build_cartesian_2d(
+            0..steps,
+            (lo * 0.8..hi * 1.25).log_scale().with_key_points(log_ticks(lo * 0.8, hi * 1.25)),
+        )?;
     chart
         .configure_mesh()
         .x_desc("step")
