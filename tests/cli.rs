@@ -308,28 +308,9 @@ fn the_sharpness_of_linear_regression_in_the_log_is_the_top_eigenvalue_of_its_he
     use wengert::optim::linalg::symmetric_eigen;
     let dir = scratch("sharpness-linreg");
     let l2 = 0.1;
-    let args = [
-        "--dataset",
-        "diabetes",
-        "--model",
-        "linreg",
-        "--optimizer",
-        "sgd",
-        "--lr",
-        "0.05",
-        "--weight-decay",
-        "0.1",
-        "--precision",
-        "f64",
-        "--seed",
-        "3",
-        "--epochs",
-        "2",
-        "--sharpness-every",
-        "4",
-        "--threads",
-        "1",
-    ];
+    let args = "--dataset diabetes --model linreg --optimizer sgd --lr 0.05 --weight-decay 0.1 --precision f64 \
+                --seed 3 --epochs 2 --sharpness-every 4 --threads 1";
+    let args: Vec<&str> = args.split_whitespace().collect();
     let out = wengert(&dir, &args);
     assert!(out.status.success(), "{}", stderr(&out));
 
