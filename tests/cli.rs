@@ -59,9 +59,9 @@ fn a_small_run_trains_and_writes_a_loadable_checkpoint_and_a_plot() {
     );
     let metrics = std::fs::read_to_string(dir.join("out/iris_mlp_metrics.csv")).unwrap();
     assert_eq!(metrics.lines().count(), 31, "a header and a line per epoch");
-    assert!(
-        metrics.starts_with("epoch,step,train_loss,train_accuracy,test_loss,test_accuracy,learning_rate,seconds\n1,8,")
-    );
+    assert!(metrics.starts_with(
+        "epoch,step,train_loss,train_accuracy,test_loss,test_accuracy,learning_rate,sharpness,seconds\n1,8,"
+    ));
 
     let svg = std::fs::read_to_string(dir.join("out/iris_mlp_loss.svg")).unwrap();
     assert!(svg.starts_with("<svg") && svg.contains("polyline"), "an SVG with lines");
@@ -273,6 +273,79 @@ fn a_run_stopped_and_resumed_equals_the_run_that_never_stopped() {
     let refused = wengert(&dir, &["--resume", "parts/wine_mlp.safetensors", "--lr", "0.1"]);
     assert_eq!(refused.status.code(), Some(2));
     assert!(stderr(&refused).starts_with("error: the argument '--resume <FILE>' cannot be used with '--lr <LR>'"));
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn sharpness_every_fills_the_sharpness_column_and_adds_a_panel_to_the_plot() {
+    let dir = scratch("sharpness");
+    // Iris: 120 training rows, batch 16, so 8 steps an epoch; measured at 0, 6, 12, 18, 24.
+    let out = wengert(&dir, &["--dataset", "iris", "--epochs", "3", "--sharpness-every", "6", "--threads", "1"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let metrics = std::fs::read_to_string(dir.join("out/iris_mlp_metrics.csv")).unwrap();
+    let cells: Vec<&str> = metrics.lines().skip(1).map(|l| l.split(',').nth(7).unwrap()).collect();
+    assert_eq!(cells.len(), 3);
+    for cell in cells {
+        let sharpness: f64 = cell.parse().unwrap_or_else(|_| panic!("`{cell}` in\n{metrics}"));
+        assert!(sharpness > 0.0 && sharpness.is_finite());
+    }
+    let svg = std::fs::read_to_string(dir.join("out/iris_mlp_loss.svg")).unwrap();
+    assert!(svg.contains("sharpness (top Hessian eigenvalue)"), "the second panel");
+    let saved = checkpoint::Checkpoint::<f32>::load(dir.join("out/iris_mlp.safetensors")).unwrap();
+    let steps: Vec<u64> = saved.run.unwrap().history.sharpness.iter().map(|r| r.step).collect();
+    assert_eq!(steps, [0, 6, 12, 18, 24]);
+
+    let refused = wengert(&dir, &["--dataset", "iris", "--sharpness-every", "0"]);
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(stderr(&refused).contains("must be at least 1"), "{}", stderr(&refused));
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn the_sharpness_of_linear_regression_in_the_log_is_the_top_eigenvalue_of_its_hessian() {
+    use wengert::nn::data::{prepare, DataSource, TargetKind};
+    use wengert::ops::Matrix;
+    use wengert::optim::linalg::symmetric_eigen;
+    let dir = scratch("sharpness-linreg");
+    let l2 = 0.1;
+    let args = "--dataset diabetes --model linreg --optimizer sgd --lr 0.05 --weight-decay 0.1 --precision f64 \
+                --seed 3 --epochs 2 --sharpness-every 4 --threads 1";
+    let args: Vec<&str> = args.split_whitespace().collect();
+    let out = wengert(&dir, &args);
+    assert!(out.status.success(), "{}", stderr(&out));
+
+    // The loss `mean (x·w + b − y)² + λ/2 ‖w‖²` is quadratic: its Hessian is
+    // 2/N·AᵀA + λ·diag(1, …, 1, 0) with A = [X 1], on the training rows the
+    // program prepared (all of them: fewer than the 1000 it measures on).
+    let data = DataSource::from_name_or_path("diabetes").unwrap().load().unwrap();
+    let train = prepare(data, TargetKind::RealValued, 0.2, 3).unwrap().train;
+    let x = train.features();
+    let (n, d) = x.shape();
+    let a = Matrix::from_fn(n, d + 1, |i, j| if j < d { x[(i, j)] } else { 1.0 });
+    let mut h = a.transpose().matmul(&a);
+    for i in 0..=d {
+        for j in 0..=d {
+            h[(i, j)] *= 2.0 / n as f64;
+        }
+        if i < d {
+            h[(i, i)] += l2;
+        }
+    }
+    let exact = symmetric_eigen(&h).values[0];
+
+    let saved = checkpoint::Checkpoint::<f64>::load(dir.join("out/diabetes_linreg.safetensors")).unwrap();
+    let records = saved.run.unwrap().history.sharpness;
+    // 353 training rows, batch 32: 12 steps an epoch, measured at 0, 4, …, 24.
+    assert_eq!(records.iter().map(|r| r.step).collect::<Vec<_>>(), [0, 4, 8, 12, 16, 20, 24]);
+    for r in &records {
+        // The default early stop (relative residual 1e-3) leaves the
+        // eigenvalue far more accurate than that.
+        assert!((r.sharpness - exact).abs() <= 1e-6 * exact, "step {}: {} vs exact {exact}", r.step, r.sharpness);
+    }
+    // The log's column holds each epoch's last measurement: steps 12 and 24.
+    let metrics = std::fs::read_to_string(dir.join("out/diabetes_linreg_metrics.csv")).unwrap();
+    let column: Vec<f64> = metrics.lines().skip(1).map(|l| l.split(',').nth(7).unwrap().parse().unwrap()).collect();
+    assert_eq!(column, [records[3].sharpness, records[6].sharpness], "{metrics}");
     std::fs::remove_dir_all(&dir).ok();
 }
 

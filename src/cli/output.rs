@@ -91,18 +91,25 @@ impl OutputFiles {
 
 /// The metrics log: a header, then per epoch its number, the optimizer steps
 /// so far, the training loss and accuracy (running, over the epoch's
-/// batches), the test loss and accuracy, the learning rate of its last step
-/// and its wall time in seconds. Numbers are written in full (they read back
-/// to the same bits); an accuracy of a real-valued target, or a test number
-/// of a run without a test set, is left empty.
+/// batches), the test loss and accuracy, the learning rate of its last step,
+/// the last sharpness measured during it (`--sharpness-every`; every
+/// measurement is in the checkpoint and the plot) and its wall time in
+/// seconds. Numbers are written in full (they read back to the same bits); an
+/// accuracy of a real-valued target, a test number of a run without a test
+/// set, or the sharpness of an epoch without a measurement is left empty.
 pub fn metrics_csv(history: &History) -> String {
-    let mut s = String::from("epoch,step,train_loss,train_accuracy,test_loss,test_accuracy,learning_rate,seconds\n");
+    let mut s =
+        String::from("epoch,step,train_loss,train_accuracy,test_loss,test_accuracy,learning_rate,sharpness,seconds\n");
     let opt = |x: Option<f64>| x.map_or_else(String::new, |v| v.to_string());
+    let mut previous_step = 0;
     for r in &history.epochs {
         let v = r.valid.as_ref();
+        let sharpness =
+            history.sharpness.iter().rev().find(|m| m.step > previous_step && m.step <= r.step).map(|m| m.sharpness);
+        previous_step = r.step;
         let _ = writeln!(
             s,
-            "{},{},{},{},{},{},{},{:.3}",
+            "{},{},{},{},{},{},{},{},{:.3}",
             r.epoch,
             r.step,
             r.train_loss,
@@ -110,6 +117,7 @@ pub fn metrics_csv(history: &History) -> String {
             opt(v.map(|v| v.loss)),
             opt(v.and_then(|v| v.accuracy)),
             r.learning_rate,
+            opt(sharpness),
             r.seconds
         );
     }
@@ -339,7 +347,7 @@ mod tests {
 
     #[test]
     fn the_metrics_log_has_a_line_per_epoch_with_empty_cells_for_what_does_not_apply() {
-        use wengert_nn::train::Evaluation;
+        use wengert_nn::train::{Evaluation, SharpnessRecord};
         let record = |epoch: usize, valid: Option<Evaluation>, acc: Option<f64>| EpochRecord {
             epoch,
             train_loss: 0.5 / epoch as f64,
@@ -356,10 +364,21 @@ mod tests {
         };
         assert_eq!(
             metrics_csv(&history),
-            "epoch,step,train_loss,train_accuracy,test_loss,test_accuracy,learning_rate,seconds\n\
-             1,10,0.5,0.5,0.1,0.75,0.001,0.250\n\
-             2,20,0.25,,,,0.001,0.250\n"
+            "epoch,step,train_loss,train_accuracy,test_loss,test_accuracy,learning_rate,sharpness,seconds\n\
+             1,10,0.5,0.5,0.1,0.75,0.001,,0.250\n\
+             2,20,0.25,,,,0.001,,0.250\n"
         );
+        // The last measurement of each epoch; the one at step 0 precedes epoch 1.
+        let measured =
+            |step: u64, sharpness: f64| SharpnessRecord { step, sharpness, learning_rate: 1e-3, lanczos_steps: 20 };
+        let history = History {
+            epochs: (1..=3).map(|e| record(e, None, None)).collect(),
+            sharpness: vec![measured(0, 1.0), measured(8, 2.0), measured(10, 2.5), measured(24, 4.0)],
+            ..History::default()
+        };
+        let cells: Vec<String> =
+            metrics_csv(&history).lines().skip(1).map(|l| l.split(',').nth(7).unwrap().to_string()).collect();
+        assert_eq!(cells, ["2.5", "", "4"]);
     }
 
     #[test]

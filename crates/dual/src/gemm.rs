@@ -1,12 +1,22 @@
 //! The matrix product of dual-number matrices, split into products of the
 //! element type.
 //!
-//! `(Aᵣ + εAₑ)(Bᵣ + εBₑ) = AᵣBᵣ + ε(AᵣBₑ + AₑBᵣ)`, since `ε² = 0`. Three products of
+//! `(Aᵣ + εAₑ)(Bᵣ + εBₑ) = AᵣBᵣ + ε(AᵣBₑ + AₑBᵣ)`, since `ε² = 0`. Products of
 //! plain matrices replace one product of dual numbers, so `Dual<f64>` matrices
 //! use the tuned `f64` kernel (and nested duals recurse). The input planes are not
 //! copied: a slice of `#[repr(C)]` duals is a slice of `T` with the real and
 //! tangent parts interleaved, so each plane is a strided view with doubled
 //! strides over the same memory.
+//!
+//! When `B` is row-major (unit column stride) its memory *is* the `k × 2n`
+//! matrix `[Bᵣ Bₑ]` with the columns of the two planes interleaved, and
+//! `Aᵣ·[Bᵣ Bₑ]` is then `[AᵣBᵣ AᵣBₑ]` interleaved the same way — the dual
+//! output itself. So both of `Aᵣ`'s products are one real product of twice
+//! the width, written straight into the output: `Aᵣ` is packed once, `B` is
+//! read contiguously, and nothing is copied. This is the common case of
+//! forward-over-reverse through a network: the data batch `X` is a constant
+//! (`Aₑ = 0`, so it is the only product), on the left of `X·W` in the forward
+//! pass and of `Xᵀ·δ` in the backward pass.
 
 use wengert_ops::kernels::{gemm_fallback, SMALL_GEMM_FLOPS};
 use wengert_ops::{Scalar, Strided};
@@ -42,6 +52,16 @@ fn as_interleaved<T>(duals: &[Dual<T>]) -> &[T] {
     unsafe { std::slice::from_raw_parts(duals.as_ptr().cast::<T>(), 2 * duals.len()) }
 }
 
+/// `[Dual { re, eps }, …]` viewed as `[re, eps, re, eps, …]`, writable.
+fn as_interleaved_mut<T>(duals: &mut [Dual<T>]) -> &mut [T] {
+    // SAFETY: the layout argument of `as_interleaved` (same size, alignment and
+    // field offsets) makes `2·len` initialized `T`s at the same address, and
+    // every bit pattern written through the result is a valid `T`, hence leaves
+    // valid `Dual<T>`s behind. The result reborrows `duals` mutably for its
+    // lifetime, so nothing else can read or write those duals meanwhile.
+    unsafe { std::slice::from_raw_parts_mut(duals.as_mut_ptr().cast::<T>(), 2 * duals.len()) }
+}
+
 /// `c (+)= a·b` on dual numbers; same contract as [`Scalar::gemm`].
 pub(crate) fn dual_gemm<T: Scalar>(
     accumulate: bool,
@@ -58,6 +78,21 @@ pub(crate) fn dual_gemm<T: Scalar>(
     }
     let (ar, ae, ae_zero) = planes(a);
     let (br, be, be_zero) = planes(b);
+    if b.col_stride == 1 && !be_zero {
+        // `B`'s memory is `[Bᵣ Bₑ]` (k × 2n, columns interleaved) and `c`'s is
+        // `[Cᵣ Cₑ]` likewise (see the module docs): element (l, 2j + p) of the
+        // first is at 2(l·rs + j) + p = l·2rs + (2j + p).
+        let interleaved_b = Strided { data: as_interleaved(b.data), row_stride: 2 * b.row_stride, col_stride: 1 };
+        T::gemm(accumulate, m, 2 * n, k, ar, interleaved_b, as_interleaved_mut(c));
+        if !ae_zero {
+            let mut eps = vec![T::zero(); m * n];
+            T::gemm(false, m, n, k, ae, br, &mut eps);
+            for (c, e) in c.iter_mut().zip(eps) {
+                c.eps += e;
+            }
+        }
+        return;
+    }
     let mut re = vec![T::zero(); m * n];
     let mut eps = vec![T::zero(); m * n];
     T::gemm(false, m, n, k, ar, br, &mut re);
@@ -89,6 +124,9 @@ mod tests {
         assert_eq!(std::mem::size_of::<Dual<f32>>(), 8);
         let empty: [Dual<f64>; 0] = [];
         assert!(super::as_interleaved(&empty).is_empty());
+        let mut writable = duals;
+        super::as_interleaved_mut(&mut writable)[3] = 9.0;
+        assert_eq!(writable[1], Dual::new(3.0, 9.0));
     }
 
     use super::*;
@@ -105,14 +143,25 @@ mod tests {
     fn constant_operands_skip_their_product_and_stay_exact() {
         let a = dual_matrix(20, 30, 1.0).map(|d| Dual::constant(d.re));
         let b = dual_matrix(30, 10, 2.0);
-        for (x, y) in [(&a, &b), (&b.transpose(), &a.transpose())] {
-            let (m, k, n) = (x.rows(), x.cols(), y.cols());
-            let mut fast = vec![Dual::constant(0.0); m * n];
-            let mut slow = fast.clone();
-            dual_gemm(false, m, n, k, x.view(false), y.view(false), &mut fast);
-            gemm_fallback(false, m, n, k, x.view(false), y.view(false), &mut slow);
-            for (p, q) in fast.iter().zip(&slow) {
-                assert!((p.re - q.re).abs() < 1e-12 && (p.eps - q.eps).abs() < 1e-12, "{p:?} vs {q:?}");
+        // Constant on the left (one product of twice the width when the right
+        // operand is row-major) and on the right, each way of transposing,
+        // overwriting and accumulating.
+        for (p, q) in [(&a, &b), (&b.transpose(), &a.transpose())] {
+            let (m, k, n) = (p.rows(), p.cols(), q.cols());
+            for (tx, ty) in [(false, false), (true, false), (false, true), (true, true)] {
+                // Stored transposed and viewed transposed: the same operands.
+                let x = if tx { p.transpose() } else { p.clone() };
+                let y = if ty { q.transpose() } else { q.clone() };
+                for accumulate in [false, true] {
+                    let start = dual_matrix(m, n, 3.0);
+                    let mut fast = start.as_slice().to_vec();
+                    let mut slow = fast.clone();
+                    dual_gemm(accumulate, m, n, k, x.view(tx), y.view(ty), &mut fast);
+                    gemm_fallback(accumulate, m, n, k, x.view(tx), y.view(ty), &mut slow);
+                    for (p, q) in fast.iter().zip(&slow) {
+                        assert!((p.re - q.re).abs() < 1e-12 && (p.eps - q.eps).abs() < 1e-12, "{p:?} vs {q:?}");
+                    }
+                }
             }
         }
     }

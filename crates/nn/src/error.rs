@@ -9,6 +9,7 @@ use std::fmt;
 use std::path::PathBuf;
 
 use wengert_ops::linalg::LinalgError;
+use wengert_optim::SolverError;
 
 use crate::checkpoint::CheckpointError;
 use crate::data::DataError;
@@ -70,6 +71,15 @@ pub enum NnError {
         /// What the tape found: the op, its shapes, its position, the phase.
         anomaly: Box<wengert_tape::Anomaly>,
     },
+    /// Measuring the curvature of the training loss (the
+    /// [`Sharpness`](crate::train::Sharpness) of a run) failed: a
+    /// Hessian-vector product was not finite.
+    Curvature {
+        /// Optimizer steps taken when it was measured.
+        step: u64,
+        /// What the eigensolver reported.
+        source: SolverError,
+    },
     /// Writing an output file (a plot, a folder) failed.
     Output {
         /// The file or folder.
@@ -107,6 +117,9 @@ impl fmt::Display for NnError {
                 )
             }
             NnError::Anomaly { epoch, step, anomaly } => write!(f, "epoch {epoch}, step {step}: {anomaly}"),
+            NnError::Curvature { step, source } => {
+                write!(f, "measuring the sharpness of the training loss after step {step} failed: {source}")
+            }
             NnError::Output { path, message } => write!(f, "{}: {message}", path.display()),
         }
     }
@@ -119,6 +132,7 @@ impl std::error::Error for NnError {
             NnError::Checkpoint(e) => Some(e),
             NnError::Linalg { source, .. } => Some(source),
             NnError::Anomaly { anomaly, .. } => Some(anomaly.as_ref()),
+            NnError::Curvature { source, .. } => Some(source),
             _ => None,
         }
     }

@@ -18,7 +18,8 @@
 //! | [`layers`], [`init`] | [`Linear`], [`Activation`], He/Xavier [`Init`] |
 //! | [`models`] | [`TwoLayerNet`], [`LogisticRegression`], [`LinearRegression`], [`MatrixFactorization`] |
 //! | [`spec`] | [`ModelSpec`]: a built-in model chosen by value, built for the data |
-//! | [`train`] | [`Trainer`](train::Trainer), evaluation, confusion matrix, early stopping, runs that stop and continue |
+//! | [`train`] | [`Trainer`](train::Trainer), evaluation, confusion matrix, early stopping, runs that stop and continue, sharpness every k steps |
+//! | [`curvature`] | [`LossHessian`](curvature::LossHessian): a model's loss Hessian as an operator for `wengert_optim::spectra` |
 //! | [`checkpoint`] | safetensors files: parameters, models in PyTorch's `nn.Linear` layout, whole training runs ([`Checkpoint`](checkpoint::Checkpoint)) |
 //!
 //! The crate's random numbers come from [`rand`] 0.9, re-exported here so a
@@ -31,6 +32,7 @@
 #![forbid(unsafe_code)]
 
 pub mod checkpoint;
+pub mod curvature;
 pub mod data;
 pub mod error;
 pub mod init;

@@ -35,6 +35,7 @@
 //! assert_eq!(g.get("b").unwrap().as_slice(), &[1.0]);
 //! ```
 
+use wengert_dual::Dual;
 use wengert_ops::{Matrix, Scalar};
 use wengert_optim::Params;
 use wengert_tape::{Gradients, MatVar, Tape, Var};
@@ -311,11 +312,67 @@ pub trait Model<T: Scalar> {
     /// The training loss: the loss kind on `outputs` against `targets`, plus
     /// the penalty.
     fn loss<'t>(&self, p: &ParamVars<'_, 't, T>, outputs: MatVar<'t, T>, targets: Targets<'_, 't, T>) -> Var<'t, T> {
-        let data = self.loss_kind().loss(outputs, targets);
-        match self.penalty(p) {
-            Some(pen) => data + pen,
-            None => data,
-        }
+        loss_with_penalty(self.loss_kind(), outputs, targets, self.penalty(p))
+    }
+
+    /// The training loss of the inputs `x` — [`loss`](Self::loss) of
+    /// [`forward`](Self::forward), penalty included — recorded on a tape of
+    /// dual numbers, or `None` (the default) for a model that runs on `T`
+    /// only.
+    ///
+    /// Why: a Hessian-vector product of the loss is forward over reverse.
+    /// The parameters' tangents carry a direction `v`, and one reverse sweep
+    /// of this loss returns the gradient in the real parts and `H·v` in the
+    /// tangents. That needs the same forward pass on `Dual<T>`, and the
+    /// trait's other methods are for one element type. The built-in models
+    /// write their forward pass once, generic over the element type, and
+    /// implement both; a custom model does the same to get
+    /// [`LossHessian`](crate::curvature::LossHessian) and the trainer's
+    /// [`Sharpness`](crate::train::Sharpness) measurement. ([`FnModel`]'s
+    /// closure is for `T` only, so it returns `None`.)
+    ///
+    /// ```
+    /// use wengert_dual::Dual;
+    /// use wengert_nn::{Model, ParamVars, Targets, TwoLayerNet};
+    /// use wengert_ops::Matrix;
+    /// use wengert_optim::Params;
+    /// use wengert_tape::{Gradients, Tape};
+    ///
+    /// let net = TwoLayerNet::<f64>::new(3, 4, 2, 0);
+    /// // The parameters as dual numbers whose tangents are the direction (all ones).
+    /// let dual: Params<Dual<f64>> = net.params().iter().map(|(name, m)| (name, m.map(|&w| Dual::new(w, 1.0)))).collect();
+    /// let tape = Tape::new();
+    /// let p = ParamVars::track(&tape, &dual);
+    /// let x = tape.constant_matrix(&Matrix::from_rows(&[[Dual::constant(0.5), Dual::constant(-1.0), Dual::constant(2.0)]]));
+    /// let loss = net.dual_loss(&p, x, Targets::Labels(&[1])).expect("built-in models run on dual numbers");
+    /// let mut grads = Gradients::empty();
+    /// tape.backward_into(loss, Dual::constant(1.0), &mut grads);
+    /// let hv = p.gradients(&grads); // real parts: ∇L; tangents: H·(1, 1, …)
+    /// assert_eq!(hv.get("fc1.weight").unwrap().shape(), (3, 4));
+    /// ```
+    fn dual_loss<'t>(
+        &self,
+        _p: &ParamVars<'_, 't, Dual<T>>,
+        _x: MatVar<'t, Dual<T>>,
+        _targets: Targets<'_, 't, Dual<T>>,
+    ) -> Option<Var<'t, Dual<T>>> {
+        None
+    }
+}
+
+/// `kind`'s loss of `outputs` against `targets`, plus `penalty`: the body of
+/// [`Model::loss`] and of the built-in models' [`Model::dual_loss`], for any
+/// element type.
+pub(crate) fn loss_with_penalty<'t, U: Scalar>(
+    kind: LossKind,
+    outputs: MatVar<'t, U>,
+    targets: Targets<'_, 't, U>,
+    penalty: Option<Var<'t, U>>,
+) -> Var<'t, U> {
+    let data = kind.loss(outputs, targets);
+    match penalty {
+        Some(pen) => data + pen,
+        None => data,
     }
 }
 

@@ -9,6 +9,7 @@
 
 use rand::rngs::StdRng;
 use rand::SeedableRng;
+use wengert_dual::Dual;
 use wengert_ops::{linalg, Matrix, Scalar};
 use wengert_optim::{Optimizer, Params};
 use wengert_tape::{Gradients, MatVar, Tape, Var};
@@ -16,7 +17,7 @@ use wengert_tape::{Gradients, MatVar, Tape, Var};
 use crate::error::NnError;
 use crate::init::Init;
 use crate::layers::{Activation, Linear};
-use crate::model::{LossKind, Model, ParamVars};
+use crate::model::{loss_with_penalty, LossKind, Model, ParamVars, Targets};
 
 // ---------------------------------------------------------------------------
 // Two-layer network
@@ -84,6 +85,13 @@ impl<T: Scalar> TwoLayerNet<T> {
     pub fn activation(&self) -> Activation {
         self.activation
     }
+
+    /// The forward pass for any element type (`T`, or `Dual<T>` for
+    /// Hessian-vector products).
+    fn outputs<'t, U: Scalar>(&self, p: &ParamVars<'_, 't, U>, x: MatVar<'t, U>) -> MatVar<'t, U> {
+        let h = self.activation.apply(self.fc1.forward(p, x));
+        self.fc2.forward(p, h)
+    }
 }
 
 impl<T: Scalar> Model<T> for TwoLayerNet<T> {
@@ -94,8 +102,7 @@ impl<T: Scalar> Model<T> for TwoLayerNet<T> {
         &mut self.params
     }
     fn forward<'t>(&self, p: &ParamVars<'_, 't, T>, x: MatVar<'t, T>) -> MatVar<'t, T> {
-        let h = self.activation.apply(self.fc1.forward(p, x));
-        self.fc2.forward(p, h)
+        self.outputs(p, x)
     }
     fn loss_kind(&self) -> LossKind {
         self.loss_kind
@@ -105,6 +112,14 @@ impl<T: Scalar> Model<T> for TwoLayerNet<T> {
     }
     fn linear_layers(&self) -> Vec<&Linear> {
         vec![&self.fc1, &self.fc2]
+    }
+    fn dual_loss<'t>(
+        &self,
+        p: &ParamVars<'_, 't, Dual<T>>,
+        x: MatVar<'t, Dual<T>>,
+        targets: Targets<'_, 't, Dual<T>>,
+    ) -> Option<Var<'t, Dual<T>>> {
+        Some(loss_with_penalty(self.loss_kind, self.outputs(p, x), targets, None))
     }
 }
 
@@ -209,7 +224,15 @@ impl<T: Scalar> Model<T> for LogisticRegression<T> {
         vec![&self.linear]
     }
     fn penalty<'t>(&self, p: &ParamVars<'_, 't, T>) -> Option<Var<'t, T>> {
-        (self.l2 != 0.0).then(|| p.get(self.linear.weight_name()).l2_penalty() * self.l2)
+        l2_term(&self.linear, self.l2, p)
+    }
+    fn dual_loss<'t>(
+        &self,
+        p: &ParamVars<'_, 't, Dual<T>>,
+        x: MatVar<'t, Dual<T>>,
+        targets: Targets<'_, 't, Dual<T>>,
+    ) -> Option<Var<'t, Dual<T>>> {
+        Some(loss_with_penalty(self.loss_kind, self.linear.forward(p, x), targets, l2_term(&self.linear, self.l2, p)))
     }
 }
 
@@ -302,8 +325,27 @@ impl<T: Scalar> Model<T> for LinearRegression<T> {
         vec![&self.linear]
     }
     fn penalty<'t>(&self, p: &ParamVars<'_, 't, T>) -> Option<Var<'t, T>> {
-        (self.l2 != 0.0).then(|| p.get(self.linear.weight_name()).l2_penalty() * self.l2)
+        l2_term(&self.linear, self.l2, p)
     }
+    fn dual_loss<'t>(
+        &self,
+        p: &ParamVars<'_, 't, Dual<T>>,
+        x: MatVar<'t, Dual<T>>,
+        targets: Targets<'_, 't, Dual<T>>,
+    ) -> Option<Var<'t, Dual<T>>> {
+        Some(loss_with_penalty(
+            LossKind::SquaredError,
+            self.linear.forward(p, x),
+            targets,
+            l2_term(&self.linear, self.l2, p),
+        ))
+    }
+}
+
+/// The penalty `λ/2 ‖W‖²` on `linear`'s weight (none when `λ = 0`), for any
+/// element type.
+fn l2_term<'t, U: Scalar>(linear: &Linear, l2: f64, p: &ParamVars<'_, 't, U>) -> Option<Var<'t, U>> {
+    (l2 != 0.0).then(|| p.get(linear.weight_name()).l2_penalty() * l2)
 }
 
 // ---------------------------------------------------------------------------

@@ -19,6 +19,41 @@
 //! at points where the gradient is small **and** no negative curvature is found
 //! (approximate second-order stationarity).
 //!
+//! A saddle that stops gradient methods, seen by Lanczos and escaped here
+//! (`examples/saddle.rs` does the same in 50 dimensions):
+//!
+//! ```
+//! use wengert_optim::lbfgs;
+//! use wengert_optim::second_order::LbfgsOptions;
+//! use wengert_optim::spectra::{lanczos_bottom_k, FnOperator, LanczosOptions};
+//! use wengert_optim::trust_region::{trust_region_newton_cg, TrustRegionOptions};
+//!
+//! // f(x, y) = x² − y² + y⁴/4: a saddle at the origin, minima at (0, ±√2) with f = −1.
+//! let fg = |p: &[f64]| {
+//!     let (x, y) = (p[0], p[1]);
+//!     (x * x - y * y + y.powi(4) / 4.0, vec![2.0 * x, -2.0 * y + y.powi(3)])
+//! };
+//! let hvp = |p: &[f64], v: &[f64]| vec![2.0 * v[0], (3.0 * p[1] * p[1] - 2.0) * v[1]];
+//! // On the saddle's stable manifold: ∂f/∂y = 0 all along y = 0.
+//! let start = [0.5, 0.0];
+//!
+//! // L-BFGS reports convergence — at the saddle.
+//! let stuck = lbfgs(fg, &start, &LbfgsOptions::default());
+//! assert!(stuck.converged() && stuck.x[1] == 0.0 && stuck.f.abs() < 1e-12);
+//!
+//! // Lanczos (bottom-k) finds the negative curvature there and its direction, e_y.
+//! let at = stuck.x.clone();
+//! let hessian = FnOperator::new(2, |v: &[f64], out: &mut [f64]| out.copy_from_slice(&hvp(&at, v)));
+//! let lowest = lanczos_bottom_k(&hessian, 1, &LanczosOptions::default())?;
+//! assert!((lowest.values[0] + 2.0).abs() < 1e-10 && (lowest.vectors[0][1].abs() - 1.0).abs() < 1e-10);
+//!
+//! // The trust region asks the same before it stops, steps along ±e_y and reaches a minimum.
+//! let r = trust_region_newton_cg(fg, hvp, &start, &TrustRegionOptions::default())?;
+//! assert!(r.saddle_escapes >= 1 && (r.result.f + 1.0).abs() < 1e-10);
+//! assert!((r.result.x[1].abs() - 2f64.sqrt()).abs() < 1e-6 && r.min_curvature.unwrap() > 0.0);
+//! # Ok::<(), wengert_optim::SolverError>(())
+//! ```
+//!
 //! The CG tolerance `min(½, ‖g‖)·‖g‖` (a forcing term that goes to zero like
 //! the gradient) gives quadratic local convergence of the inexact Newton steps
 //! (Dembo, Eisenstat & Steihaug 1982); the tests check the superlinear rate on

@@ -11,6 +11,7 @@
 //! | `scaling.mean`, `scaling.std`, `scaling.scale` | `F64` | how inputs are scaled: `(x − mean) / scale` (one value each for a global scaling) |
 //! | `history.epochs` | `F64` | one row per completed epoch, columns [`HISTORY_COLUMNS`] (NaN where a number does not apply) |
 //! | `history.step_losses` | `F64` | the loss of every optimizer step |
+//! | `history.sharpness` | `F64` | one row per sharpness measurement, columns [`SHARPNESS_COLUMNS`] (absent when none was made) |
 //!
 //! | metadata key | value |
 //! |---|---|
@@ -83,7 +84,7 @@ use crate::data::{Prepared, Scaling, Standardizer, TargetKind};
 use crate::error::NnError;
 use crate::model::Model;
 use crate::spec::ModelSpec;
-use crate::train::{EpochEnd, EpochRecord, Evaluation, History, TrainState};
+use crate::train::{EpochEnd, EpochRecord, Evaluation, History, SharpnessRecord, TrainState};
 
 /// The columns of the `history.epochs` tensor, in order.
 pub const HISTORY_COLUMNS: [&str; 9] = [
@@ -97,6 +98,10 @@ pub const HISTORY_COLUMNS: [&str; 9] = [
     "learning_rate",
     "seconds",
 ];
+
+/// The columns of the `history.sharpness` tensor, in order (see
+/// [`SharpnessRecord`]).
+pub const SHARPNESS_COLUMNS: [&str; 4] = ["step", "sharpness", "learning_rate", "lanczos_steps"];
 
 const DTYPE_KEY: &str = "wengert.dtype";
 const MODEL_KEY: &str = "wengert.model";
@@ -116,6 +121,7 @@ const OPTIMIZER_PREFIX: &str = "optimizer.";
 const BEST_PREFIX: &str = "best.";
 const HISTORY_EPOCHS: &str = "history.epochs";
 const HISTORY_STEPS: &str = "history.step_losses";
+const HISTORY_SHARPNESS: &str = "history.sharpness";
 const SCALING_MEAN: &str = "scaling.mean";
 const SCALING_STD: &str = "scaling.std";
 const SCALING_SCALE: &str = "scaling.scale";
@@ -477,6 +483,14 @@ fn write_run<T: Float>(run: &TrainState<T>, tensors: &mut Vec<(String, Tensor)>,
         .collect();
     tensors.push((HISTORY_EPOCHS.into(), Tensor::new(&rows, vec![h.epochs.len(), HISTORY_COLUMNS.len()])));
     tensors.push((HISTORY_STEPS.into(), Tensor::new(&h.step_losses, vec![h.step_losses.len()])));
+    if !h.sharpness.is_empty() {
+        let rows: Vec<f64> = h
+            .sharpness
+            .iter()
+            .flat_map(|r| [r.step as f64, r.sharpness, r.learning_rate, r.lanczos_steps as f64])
+            .collect();
+        tensors.push((HISTORY_SHARPNESS.into(), Tensor::new(&rows, vec![h.sharpness.len(), SHARPNESS_COLUMNS.len()])));
+    }
     meta.insert(HISTORY_COLUMNS_KEY.into(), HISTORY_COLUMNS.join(","));
     if let Some(e) = h.best_epoch {
         meta.insert(BEST_EPOCH_KEY.into(), e.to_string());
@@ -488,6 +502,36 @@ fn write_run<T: Float>(run: &TrainState<T>, tensors: &mut Vec<(String, Tensor)>,
             tensors.push((format!("{BEST_PREFIX}{name}"), Tensor::matrix(m)));
         }
     }
+}
+
+/// The `history.sharpness` table of a run of `steps` steps: whole step
+/// numbers, increasing, none beyond the run.
+fn read_sharpness(file: &Reader<'_>, steps: u64) -> Result<Vec<SharpnessRecord>, CheckpointError> {
+    let path = file.path();
+    let table = file.matrix::<f64>(HISTORY_SHARPNESS)?;
+    let width = SHARPNESS_COLUMNS.len();
+    if table.cols() != width && !table.is_empty() {
+        return Err(bad_meta(path, HISTORY_SHARPNESS, format!("{} columns, not {width}", table.cols())));
+    }
+    let mut records: Vec<SharpnessRecord> = Vec::with_capacity(table.rows());
+    for row in table.row_iter().filter(|r| r.len() == width) {
+        let whole = |x: f64| x >= 0.0 && x.fract() == 0.0 && x < 2f64.powi(53);
+        let after_last = records.last().is_none_or(|r| row[0] > r.step as f64);
+        if !(whole(row[0]) && whole(row[3]) && row[0] <= steps as f64 && after_last) {
+            return Err(bad_meta(
+                path,
+                HISTORY_SHARPNESS,
+                format!("a row with step {} and {} Lanczos steps in a run of {steps} steps", row[0], row[3]),
+            ));
+        }
+        records.push(SharpnessRecord {
+            step: row[0] as u64,
+            sharpness: row[1],
+            learning_rate: row[2],
+            lanczos_steps: row[3] as usize,
+        });
+    }
+    Ok(records)
 }
 
 fn read_run<T: Float>(file: &Reader<'_>, params: &Params<T>) -> Result<Option<TrainState<T>>, CheckpointError> {
@@ -549,12 +593,15 @@ fn read_run<T: Float>(file: &Reader<'_>, params: &Params<T>) -> Result<Option<Tr
     if best_epoch.is_some_and(|e| e == 0 || e > epochs.len()) {
         return Err(bad_meta(path, BEST_EPOCH_KEY, format!("epoch {} of {}", best_epoch.unwrap_or(0), epochs.len())));
     }
+    let sharpness =
+        if file.has(HISTORY_SHARPNESS) { read_sharpness(file, step_losses.len() as u64)? } else { Vec::new() };
     let history = History {
         epochs,
         step_losses,
         best_epoch,
         stopped_early: parse_meta(file, STOPPED_EARLY_KEY)?,
         seconds: parse_meta(file, SECONDS_KEY)?,
+        sharpness,
     };
     let best: Vec<(String, Matrix<T>)> = params
         .names()

@@ -8,6 +8,7 @@
 //! | `mod.rs` | [`TrainConfig`], [`Trainer`]: the loop |
 //! | `state.rs` | [`EpochRecord`], [`History`], [`TrainState`]: what a run has done, enough to continue it |
 //! | `evaluation.rs` | [`predict`], [`evaluate`], [`probabilities`], [`Evaluation`], [`ConfusionMatrix`] |
+//! | `sharpness.rs` | [`Sharpness`]: the top Hessian eigenvalue of the loss every k steps ([`Trainer::sharpness`]) |
 //!
 //! # What is reused, and why it matters
 //!
@@ -65,11 +66,13 @@ use crate::error::NnError;
 use crate::model::{LossKind, Model, ParamVars, Targets};
 
 mod evaluation;
+pub mod sharpness;
 pub mod state;
 
 pub use evaluation::{
     evaluate, evaluate_chunked, predict, predict_chunked, probabilities, ConfusionMatrix, Evaluation, DEFAULT_CHUNK,
 };
+pub use sharpness::{Sharpness, SharpnessRecord};
 pub use state::{EpochRecord, History, TrainState};
 
 /// Settings of [`Trainer::fit`].
@@ -220,12 +223,23 @@ pub struct Trainer<'a, T: Scalar> {
     schedule: Option<Box<dyn Schedule + 'a>>,
     on_epoch: Option<EpochCallback<'a>>,
     on_epoch_end: Option<EpochEndHook<'a, T>>,
+    sharpness: Option<Sharpness>,
 }
 
 impl<'a, T: Scalar> Trainer<'a, T> {
     /// A trainer with the given settings, no schedule and no callback.
     pub fn new(config: TrainConfig) -> Self {
-        Trainer { config, schedule: None, on_epoch: None, on_epoch_end: None }
+        Trainer { config, schedule: None, on_epoch: None, on_epoch_end: None, sharpness: None }
+    }
+
+    /// Measures the sharpness of the training loss (the top eigenvalue of its
+    /// Hessian) at the start of the run and every `k` steps, into
+    /// [`History::sharpness`]; see [`sharpness`] for how and why. The model
+    /// must run on dual numbers ([`Model::dual_loss`]; the built-in models
+    /// do).
+    pub fn sharpness(mut self, settings: Sharpness) -> Self {
+        self.sharpness = Some(settings);
+        self
     }
 
     /// Sets the learning rate before every step to `schedule.lr(step)`, with
@@ -337,6 +351,7 @@ impl<'a, T: Scalar> Trainer<'a, T> {
         if cfg.early_stopping.is_some() && valid.is_none() {
             return Err(NnError::config("training: early stopping needs a validation set"));
         }
+        let sharpness = self.sharpness.map(|s| sharpness::SharpnessMonitor::new(s, train)).transpose()?;
         let done = state.epochs_done();
         let last = cfg.stop_after.map_or(cfg.epochs, |s| s.min(cfg.epochs));
         if state.history.stopped_early || done >= last {
@@ -369,6 +384,11 @@ impl<'a, T: Scalar> Trainer<'a, T> {
         };
         let mut stopped_early = false;
         let linear_layers: Vec<String> = model.linear_layers().iter().map(|l| l.name().to_string()).collect();
+        // The learning rate of step `s` (0-based), for the sharpness records.
+        let rate_of = |s: u64, optimizer: &O| self.schedule.as_ref().map_or(optimizer.learning_rate(), |f| f.lr(s));
+        if let (Some(m), 0) = (&sharpness, step) {
+            m.after(0, &*model, rate_of(0, optimizer), &mut state.history.sharpness)?;
+        }
 
         for epoch in done + 1..=last {
             let t0 = Instant::now();
@@ -409,6 +429,10 @@ impl<'a, T: Scalar> Trainer<'a, T> {
                 }
                 optimizer.step(model.params_mut(), &grad_params);
                 step += 1;
+                if let Some(m) = &sharpness {
+                    m.after(step, &*model, rate_of(step, optimizer), &mut state.history.sharpness)
+                        .inspect_err(|_| bar.finish_and_clear())?;
+                }
                 loss_sum += loss * buf.len() as f64;
                 correct += right;
                 seen += buf.len();
@@ -525,7 +549,11 @@ fn progress_bar(wanted: bool, total: u64, done: u64) -> ProgressBar {
 
 /// Checks that `data` fits `model`: feature count, and class labels within the
 /// model's classes for classification.
-fn check_data<T: Scalar, M: Model<T> + ?Sized>(model: &M, data: &Dataset, what: &str) -> Result<(), NnError> {
+pub(crate) fn check_data<T: Scalar, M: Model<T> + ?Sized>(
+    model: &M,
+    data: &Dataset,
+    what: &str,
+) -> Result<(), NnError> {
     if data.is_empty() {
         return Err(NnError::config(format!("the {what} is empty")));
     }

@@ -18,6 +18,7 @@
 use wengert_optim::Params;
 
 use super::evaluation::Evaluation;
+use super::sharpness::SharpnessRecord;
 
 /// One epoch of [`History`].
 #[derive(Clone, Debug, PartialEq)]
@@ -55,6 +56,9 @@ pub struct History {
     /// Total wall time of training, in seconds (over every part of a resumed
     /// run).
     pub seconds: f64,
+    /// The sharpness measurements, in step order, when the trainer was asked
+    /// for them ([`Trainer::sharpness`](super::Trainer::sharpness)).
+    pub sharpness: Vec<SharpnessRecord>,
 }
 
 impl History {
