@@ -20,7 +20,9 @@
 //! (every derivative transform: `grad`, `value_and_grad`, `vjp`, `jvp`,
 //! `jacfwd`, `jacrev`, `jacobian`, `hvp`, `hessian`, `value_grad_hessian`, their
 //! function-returning forms in [`fns`], and the [`Objective`] trait; all
-//! re-exported here) and [gradient checking](gradcheck).
+//! re-exported here), [gradient checking](gradcheck) and [`parallel`]
+//! (data-parallel gradients of sums over examples: one tape per thread, a
+//! fixed-order reduction).
 #![warn(missing_docs)]
 
 mod check;
@@ -28,6 +30,7 @@ mod gradients;
 mod lift;
 mod matvar;
 mod matvar_ops;
+pub mod parallel;
 mod scalar_op;
 mod sweep;
 mod tape;
@@ -38,6 +41,7 @@ pub use check::{check_gradient, gradcheck, numerical_gradient, numerical_hessian
 pub use gradients::Gradients;
 pub use lift::{DualLift, DualVjp};
 pub use matvar::MatVar;
+pub use parallel::{par_value_and_grad, par_value_and_grad_matrices, DataParallel};
 pub use scalar_op::ScalarOp;
 pub use tape::Tape;
 pub use transforms::*;
