@@ -208,6 +208,7 @@ fn fit_and_report<T: Float + 'static>(
         eval_batch_size: 2000,
         overfit_batches: None,
         stop_after: args.stop_after,
+        threads: args.runtime.threads,
     };
     let schedule = hyper.schedule.build(hyper.lr, config.total_steps(data.train.len()));
     let files = OutputFiles::new(out, &settings.dataset.name(), hyper.model);

@@ -102,9 +102,8 @@ fn sharded_gradients_equal_the_single_tape_gradient() {
     let whole = grad(|p| partial_sum(p, 0..xs.len(), &xs, &ys), &theta);
     for threads in 1..=4 {
         let (value, g) = par_value_and_grad(|p, r| partial_sum(p, r, &xs, &ys), &theta, xs.len(), threads);
-        let exact: f64 = (0..xs.len())
-            .map(|i| (theta[0] * xs[i].sin() + theta[1] * xs[i] * xs[i] + theta[2] - ys[i]).powi(2))
-            .sum();
+        let exact: f64 =
+            (0..xs.len()).map(|i| (theta[0] * xs[i].sin() + theta[1] * xs[i] * xs[i] + theta[2] - ys[i]).powi(2)).sum();
         assert!((value - exact).abs() <= 1e-12 * exact, "{threads} threads: value {value} vs {exact}");
         for (a, b) in g.iter().zip(&whole) {
             assert!((a - b).abs() <= 1e-12 * b.abs().max(1.0), "{threads} threads: {a} vs {b}");

@@ -8,24 +8,38 @@
 //! | `mod.rs` | [`TrainConfig`], [`Trainer`]: the loop |
 //! | `state.rs` | [`EpochRecord`], [`History`], [`TrainState`]: what a run has done, enough to continue it |
 //! | `evaluation.rs` | [`predict`], [`evaluate`], [`probabilities`], [`Evaluation`], [`ConfusionMatrix`] |
+//! | `step.rs` | [`GradientStep`]: one step's loss and gradients, on one tape or data-parallel; [`plan_shards`] |
 //!
 //! # What is reused, and why it matters
 //!
-//! One [`Tape`], one [`Gradients`], one gradient [`Params`] and one [`Batch`]
-//! live for the whole run. Each step records on the tape (its node arrays and
-//! matrix buffers come from the previous step), sweeps into the same
-//! `Gradients`, copies the gradients into the same owned buffers, **clears the
-//! tape**, then lets the optimizer update the parameters. The order matters:
-//! the tape shares the parameters' and the batch's storage (copy-on-write), so
-//! only after `clear()` are they unshared again and updated or refilled in
-//! place instead of copied.
+//! One [`GradientStep`] (its tapes, `Gradients` and threads), one gradient
+//! [`Params`] and one [`Batch`] live for the whole run. Each step records on
+//! the tape (its node arrays and matrix buffers come from the previous step),
+//! sweeps into the same `Gradients`, copies the gradients into the same owned
+//! buffers, **clears the tape**, then lets the optimizer update the
+//! parameters. The order matters: the tape shares the parameters' and the
+//! batch's storage (copy-on-write), so only after `clear()` are they unshared
+//! again and updated or refilled in place instead of copied.
+//!
+//! # Threads
+//!
+//! With [`TrainConfig::threads`] above 1, a step whose batch is large enough
+//! ([`plan_shards`]) is split into shards of consecutive rows, each recorded
+//! and swept on its own tape on its own thread, and their gradients are added
+//! in a fixed order (see [`GradientStep`] for why that is the batch's gradient).
+//! The optimizer, the schedule and the callbacks stay on the calling thread, so
+//! the model must be `Sync` (every model of this crate is) to be shared by the
+//! threads.
 //!
 //! # Determinism
 //!
 //! Everything random is seeded: the batch order from [`TrainConfig::seed`], the
 //! initial weights by the model's constructor. Summation orders are fixed, so
-//! two runs with the same seeds produce bit-identical parameters and losses
-//! (the tests check it). A run stopped after some epochs
+//! two runs with the same seeds and the same thread count produce
+//! bit-identical parameters and losses (the tests check it). Another thread
+//! count may split batches into another number of shards, which adds the same
+//! numbers in another order: the runs then differ by rounding, and drift apart
+//! over many steps as any two floating-point runs do. A run stopped after some epochs
 //! ([`TrainConfig::stop_after`]) and continued with [`Trainer::fit_from`] —
 //! from the same [`TrainState`], or from one saved in a
 //! [`Checkpoint`](crate::checkpoint::Checkpoint) with the parameters and the
@@ -58,19 +72,20 @@ use std::time::Instant;
 use indicatif::{ProgressBar, ProgressStyle};
 use wengert_ops::{Matrix, Scalar};
 use wengert_optim::{clip_grad_norm, Optimizer, OptimizerState, Params, Schedule};
-use wengert_tape::{Gradients, Tape};
 
 use crate::data::{Batch, Batches, Dataset};
 use crate::error::NnError;
-use crate::model::{LossKind, Model, ParamVars, Targets};
+use crate::model::Model;
 
 mod evaluation;
 pub mod state;
+mod step;
 
 pub use evaluation::{
     evaluate, evaluate_chunked, predict, predict_chunked, probabilities, ConfusionMatrix, Evaluation, DEFAULT_CHUNK,
 };
 pub use state::{EpochRecord, History, TrainState};
+pub use step::{plan_shards, GradientStep, StepOutcome, MIN_ROWS_PER_SHARD, MIN_WORK_TO_SHARD};
 
 /// Settings of [`Trainer::fit`].
 #[derive(Clone, Debug, PartialEq)]
@@ -101,6 +116,13 @@ pub struct TrainConfig {
     /// not restore the best parameters yet, and [`Trainer::fit_from`]
     /// continues it.
     pub stop_after: Option<usize>,
+    /// Threads a step may use (default 1). Above 1, a batch large enough to
+    /// gain ([`plan_shards`]) is split into shards trained concurrently, one
+    /// tape per thread; a smaller one runs on one tape whose matrix products
+    /// may use the threads. With 1, steps run on one tape and the products use
+    /// the process-wide count (`wengert_ops::kernels::num_threads`). The same
+    /// seed and thread count give the same bits; see the [module docs](self#threads).
+    pub threads: usize,
 }
 
 impl Default for TrainConfig {
@@ -115,6 +137,7 @@ impl Default for TrainConfig {
             eval_batch_size: 1000,
             overfit_batches: None,
             stop_after: None,
+            threads: 1,
         }
     }
 }
@@ -139,6 +162,9 @@ impl TrainConfig {
         }
         if self.batch_size == 0 || self.eval_batch_size == 0 {
             return Err(NnError::config("training: batch sizes must be at least 1"));
+        }
+        if self.threads == 0 {
+            return Err(NnError::config("training: threads must be at least 1"));
         }
         if self.overfit_batches == Some(0) {
             return Err(NnError::config("training: overfit_batches must be at least 1"));
@@ -215,7 +241,7 @@ pub struct Trainer<'a, T: Scalar> {
     on_epoch_end: Option<EpochEndHook<'a, T>>,
 }
 
-impl<'a, T: Scalar> Trainer<'a, T> {
+impl<'a, T: Scalar + Send + Sync> Trainer<'a, T> {
     /// A trainer with the given settings, no schedule and no callback.
     pub fn new(config: TrainConfig) -> Self {
         Trainer { config, schedule: None, on_epoch: None, on_epoch_end: None }
@@ -265,7 +291,7 @@ impl<'a, T: Scalar> Trainer<'a, T> {
         valid: Option<&Dataset>,
     ) -> Result<History, NnError>
     where
-        M: Model<T> + ?Sized,
+        M: Model<T> + Sync + ?Sized,
         O: Optimizer<T> + ?Sized,
     {
         let mut state = TrainState::new();
@@ -318,7 +344,7 @@ impl<'a, T: Scalar> Trainer<'a, T> {
         state: &mut TrainState<T>,
     ) -> Result<(), NnError>
     where
-        M: Model<T> + ?Sized,
+        M: Model<T> + Sync + ?Sized,
         O: Optimizer<T> + ?Sized,
     {
         let cfg = self.config.clone();
@@ -349,8 +375,7 @@ impl<'a, T: Scalar> Trainer<'a, T> {
         let per_epoch = cfg.steps_per_epoch(train.len());
         let bar = progress_bar(cfg.progress, cfg.total_steps(train.len()), state.steps_done());
 
-        let mut tape = Tape::<T>::new();
-        let mut grads = Gradients::empty();
+        let mut gradient_step = GradientStep::<T>::new(cfg.threads);
         let mut grad_params = Params::new();
         let mut buf = Batch::<T>::new();
         let mut step = state.steps_done();
@@ -372,22 +397,7 @@ impl<'a, T: Scalar> Trainer<'a, T> {
                 if let Some(s) = &self.schedule {
                     optimizer.set_learning_rate(s.lr(step));
                 }
-                let (loss, right) = {
-                    let p = ParamVars::track(&tape, model.params());
-                    let x = tape.constant_matrix(&buf.features);
-                    let out = model.forward(&p, x);
-                    let targets = match loss_kind {
-                        LossKind::SoftmaxCrossEntropy { .. } => Targets::Labels(&buf.labels),
-                        LossKind::BinaryLogistic | LossKind::SquaredError => {
-                            Targets::Values(tape.constant_matrix(&buf.targets))
-                        }
-                    };
-                    let loss = model.loss(&p, out, targets);
-                    tape.backward_into(loss, T::one(), &mut grads);
-                    p.gradients_into(&grads, &mut grad_params);
-                    (loss.value(), count_correct(loss_kind, &out.value(), &buf.labels))
-                };
-                tape.clear();
+                let StepOutcome { loss, correct: right, .. } = gradient_step.compute(&*model, &buf, &mut grad_params);
                 if !loss.is_finite() {
                     bar.finish_and_clear();
                     return Err(NnError::Diverged { epoch, step, loss });
@@ -532,11 +542,4 @@ fn check_data<T: Scalar, M: Model<T> + ?Sized>(model: &M, data: &Dataset, what: 
         }
     }
     Ok(())
-}
-
-fn count_correct<T: Scalar>(loss_kind: LossKind, out: &Matrix<T>, labels: &[usize]) -> usize {
-    if loss_kind.classes().is_none() {
-        return 0;
-    }
-    out.row_iter().zip(labels).filter(|(row, &l)| loss_kind.predict_class(row) == Some(l)).count()
 }
