@@ -12,8 +12,8 @@
 //!
 //! # What is reused, and why it matters
 //!
-//! One [`GradientStep`] (its tapes, `Gradients` and threads), one gradient
-//! [`Params`] and one [`Batch`] live for the whole run. Each step records on
+//! One [`GradientStep`] (its tapes, `Gradients`, batch buffers and threads)
+//! and one gradient [`Params`] live for the whole run. Each step records on
 //! the tape (its node arrays and matrix buffers come from the previous step),
 //! sweeps into the same `Gradients`, copies the gradients into the same owned
 //! buffers, **clears the tape**, then lets the optimizer update the
@@ -70,10 +70,11 @@ use std::io::IsTerminal;
 use std::time::Instant;
 
 use indicatif::{ProgressBar, ProgressStyle};
+use wengert_ops::kernels::with_num_threads;
 use wengert_ops::{Matrix, Scalar};
 use wengert_optim::{clip_grad_norm, Optimizer, OptimizerState, Params, Schedule};
 
-use crate::data::{Batch, Batches, Dataset};
+use crate::data::{Batches, Dataset};
 use crate::error::NnError;
 use crate::model::Model;
 
@@ -119,9 +120,10 @@ pub struct TrainConfig {
     /// Threads a step may use (default 1). Above 1, a batch large enough to
     /// gain ([`plan_shards`]) is split into shards trained concurrently, one
     /// tape per thread; a smaller one runs on one tape whose matrix products
-    /// may use the threads. With 1, steps run on one tape and the products use
-    /// the process-wide count (`wengert_ops::kernels::num_threads`). The same
-    /// seed and thread count give the same bits; see the [module docs](self#threads).
+    /// may use the threads, as do the evaluation's. With 1, steps run on one
+    /// tape and the products use the process-wide count
+    /// (`wengert_ops::kernels::num_threads`). The same seed and thread count
+    /// give the same bits; see the [module docs](self#threads).
     pub threads: usize,
 }
 
@@ -377,7 +379,7 @@ impl<'a, T: Scalar + Send + Sync> Trainer<'a, T> {
 
         let mut gradient_step = GradientStep::<T>::new(cfg.threads);
         let mut grad_params = Params::new();
-        let mut buf = Batch::<T>::new();
+
         let mut step = state.steps_done();
         // Early stopping's best score so far, read back from its epoch's record.
         let mut best: Option<(f64, usize)> = match (&cfg.early_stopping, state.history.best_epoch) {
@@ -392,12 +394,14 @@ impl<'a, T: Scalar + Send + Sync> Trainer<'a, T> {
             let (mut loss_sum, mut correct, mut seen) = (0.0f64, 0usize, 0usize);
             let mut ep = batches.epoch::<T>();
             let mut taken = 0;
-            while taken < per_epoch && ep.next_into(&mut buf) {
+            while taken < per_epoch {
+                let Some(rows) = ep.next_rows() else { break };
                 taken += 1;
                 if let Some(s) = &self.schedule {
                     optimizer.set_learning_rate(s.lr(step));
                 }
-                let StepOutcome { loss, correct: right, .. } = gradient_step.compute(&*model, &buf, &mut grad_params);
+                let StepOutcome { loss, correct: right, .. } =
+                    gradient_step.compute_rows(&*model, ep.batches(), rows, &mut grad_params);
                 if !loss.is_finite() {
                     bar.finish_and_clear();
                     return Err(NnError::Diverged { epoch, step, loss });
@@ -407,9 +411,9 @@ impl<'a, T: Scalar + Send + Sync> Trainer<'a, T> {
                 }
                 optimizer.step(model.params_mut(), &grad_params);
                 step += 1;
-                loss_sum += loss * buf.len() as f64;
+                loss_sum += loss * rows.len() as f64;
                 correct += right;
-                seen += buf.len();
+                seen += rows.len();
                 state.history.step_losses.push(loss);
                 bar.inc(1);
                 if !bar.is_hidden() {
@@ -418,6 +422,10 @@ impl<'a, T: Scalar + Send + Sync> Trainer<'a, T> {
             }
             check_finite(model.params(), &grad_params, epoch, step).inspect_err(|_| bar.finish_and_clear())?;
             let valid_eval = match valid {
+                // With several threads, the evaluation's large products use them.
+                Some(v) if cfg.threads > 1 => {
+                    Some(with_num_threads(cfg.threads, || evaluate_chunked(&*model, v, cfg.eval_batch_size))?)
+                }
                 Some(v) => Some(evaluate_chunked(&*model, v, cfg.eval_batch_size)?),
                 None => None,
             };

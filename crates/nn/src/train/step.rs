@@ -42,7 +42,7 @@ use wengert_optim::Params;
 use wengert_tape::parallel::{shard_ranges, Workers};
 use wengert_tape::{Gradients, Tape};
 
-use crate::data::Batch;
+use crate::data::{Batch, Batches};
 use crate::model::{LossKind, Model, ParamVars, Targets};
 
 /// Fewest rows a shard gets: below this, per-op bookkeeping (the same for 8
@@ -84,6 +84,31 @@ pub struct StepOutcome {
     pub correct: usize,
     /// How many shards the batch was split into (1: one tape).
     pub shards: usize,
+}
+
+/// Where a step's rows come from: a gathered batch, or dataset rows that each
+/// shard gathers itself (on its own thread).
+#[derive(Clone, Copy)]
+enum Source<'s, 'd, T> {
+    Batch(&'s Batch<T>),
+    Rows(&'s Batches<'d>, &'s [usize]),
+}
+
+impl<T: Scalar> Source<'_, '_, T> {
+    fn len(&self) -> usize {
+        match self {
+            Source::Batch(b) => b.len(),
+            Source::Rows(_, rows) => rows.len(),
+        }
+    }
+
+    /// Rows `range` of the step into `out` (its buffers reused).
+    fn rows_into(&self, range: Range<usize>, out: &mut Batch<T>) {
+        match self {
+            Source::Batch(b) => copy_rows(b, range, out),
+            Source::Rows(batches, rows) => batches.fill(&rows[range], out),
+        }
+    }
 }
 
 /// One shard: its tape, gradient buffers, rows and results, kept between steps.
@@ -153,6 +178,8 @@ pub struct GradientStep<T: Scalar> {
     workers: Option<Workers>,
     tape: Tape<T>,
     grads: Gradients<T>,
+    /// The one-tape step's batch when it gathers rows itself.
+    batch: Batch<T>,
     shards: Vec<Shard<T>>,
 }
 
@@ -165,6 +192,7 @@ impl<T: Scalar + Send + Sync> GradientStep<T> {
             workers: None,
             tape: Tape::new(),
             grads: Gradients::empty(),
+            batch: Batch::new(),
             shards: Vec::new(),
         }
     }
@@ -209,36 +237,71 @@ impl<T: Scalar + Send + Sync> GradientStep<T> {
     where
         M: Model<T> + Sync + ?Sized,
     {
-        let shards = self.shards_for(batch.len(), model.params().num_elements());
-        if shards == 1 {
-            let (loss, correct) = if self.threads > 1 {
-                let (tape, tape_grads) = (&mut self.tape, &mut self.grads);
-                with_num_threads(self.threads, || one_tape(model, batch, tape, tape_grads, grads))
-            } else {
-                one_tape(model, batch, &mut self.tape, &mut self.grads, grads)
-            };
-            return StepOutcome { loss, correct, shards: 1 };
-        }
-        self.sharded(model, batch, grads, shards)
+        self.run(model, Source::Batch(batch), grads)
     }
 
-    fn sharded<M>(&mut self, model: &M, batch: &Batch<T>, grads: &mut Params<T>, shards: usize) -> StepOutcome
+    /// Like [`compute`](Self::compute) on the batch of dataset rows `rows`
+    /// that `batches` would gather ([`Batches::fill`]) — but gathered by each
+    /// shard on its own thread, so that reading the rows out of the dataset
+    /// is parallel too. What the [`Trainer`](super::Trainer) calls with
+    /// [`Epoch::next_rows`](crate::data::Epoch::next_rows).
+    ///
+    /// # Panics
+    /// As [`compute`](Self::compute), and if a row is not in the dataset.
+    pub fn compute_rows<M>(
+        &mut self,
+        model: &M,
+        batches: &Batches<'_>,
+        rows: &[usize],
+        grads: &mut Params<T>,
+    ) -> StepOutcome
     where
         M: Model<T> + Sync + ?Sized,
     {
-        let ranges = shard_ranges(batch.len(), shards);
+        self.run(model, Source::Rows(batches, rows), grads)
+    }
+
+    fn run<M>(&mut self, model: &M, source: Source<'_, '_, T>, grads: &mut Params<T>) -> StepOutcome
+    where
+        M: Model<T> + Sync + ?Sized,
+    {
+        let shards = self.shards_for(source.len(), model.params().num_elements());
+        if shards > 1 {
+            return self.sharded(model, source, grads, shards);
+        }
+        let batch = match source {
+            Source::Batch(b) => b,
+            Source::Rows(..) => {
+                source.rows_into(0..source.len(), &mut self.batch);
+                &self.batch
+            }
+        };
+        let (loss, correct) = if self.threads > 1 {
+            let (tape, tape_grads) = (&mut self.tape, &mut self.grads);
+            with_num_threads(self.threads, || one_tape(model, batch, tape, tape_grads, grads))
+        } else {
+            one_tape(model, batch, &mut self.tape, &mut self.grads, grads)
+        };
+        StepOutcome { loss, correct, shards: 1 }
+    }
+
+    fn sharded<M>(&mut self, model: &M, source: Source<'_, '_, T>, grads: &mut Params<T>, shards: usize) -> StepOutcome
+    where
+        M: Model<T> + Sync + ?Sized,
+    {
+        let ranges = shard_ranges(source.len(), shards);
         self.shards.truncate(ranges.len());
         while self.shards.len() < ranges.len() {
             self.shards.push(Shard::new());
         }
-        let total = batch.len() as f64;
+        let total = source.len() as f64;
         for (shard, range) in self.shards.iter_mut().zip(ranges) {
             shard.weight = T::from_f64(range.len() as f64 / total);
             shard.range = range;
         }
         let threads = self.threads;
         let workers = self.workers.get_or_insert_with(|| Workers::new(threads));
-        workers.for_each(&mut self.shards, |_, shard| record_shard(model, batch, shard));
+        workers.for_each(&mut self.shards, |_, shard| record_shard(model, source, shard));
 
         // The reduction, in shard order: loss = Σ w_s·L_s, ∇ = Σ ∇_s (each
         // already weighted by its seed).
@@ -258,12 +321,20 @@ impl<T: Scalar + Send + Sync> GradientStep<T> {
                     grads.get_mut(name).expect("just inserted")
                 }
             };
+            // dst = (g₀ + g₁) + g₂ + …: the first two in one pass.
             let dst = dst.as_mut_slice();
-            dst.copy_from_slice(g0.as_slice());
-            for shard in rest.iter() {
-                for (d, &g) in dst.iter_mut().zip(shard.gradients[k].as_slice()) {
-                    *d += g;
+            match rest.split_first() {
+                Some((second, others)) => {
+                    for ((d, &a), &b) in dst.iter_mut().zip(g0.as_slice()).zip(second.gradients[k].as_slice()) {
+                        *d = a + b;
+                    }
+                    for shard in others {
+                        for (d, &g) in dst.iter_mut().zip(shard.gradients[k].as_slice()) {
+                            *d += g;
+                        }
+                    }
                 }
+                None => dst.copy_from_slice(g0.as_slice()),
             }
         }
         // Release the gradient buffers, so the next sweeps reuse them.
@@ -314,8 +385,8 @@ fn one_tape<T: Scalar, M: Model<T> + ?Sized>(
 }
 
 /// Records and sweeps one shard on its own tape (on a worker thread).
-fn record_shard<T: Scalar, M: Model<T> + ?Sized>(model: &M, batch: &Batch<T>, shard: &mut Shard<T>) {
-    copy_rows(batch, shard.range.clone(), &mut shard.rows);
+fn record_shard<T: Scalar, M: Model<T> + ?Sized>(model: &M, source: Source<'_, '_, T>, shard: &mut Shard<T>) {
+    source.rows_into(shard.range.clone(), &mut shard.rows);
     let loss_kind = model.loss_kind();
     let Shard { tape, grads, rows, weight, loss, correct, gradients, .. } = shard;
     tape.clear();
