@@ -15,8 +15,9 @@
 //! # Determinism
 //!
 //! Shard `s` always covers the same examples ([`shard_ranges`]) and the
-//! shards' values and gradients are added **in shard order**, `((g₀ + g₁) + g₂)
-//! + …`, on the calling thread, whichever thread finished first. So the result
+//! shards' values and gradients are added **in shard order**,
+//! `((g₀ + g₁) + g₂) + …`, on the calling thread, whichever thread finished
+//! first. So the result
 //! depends on the number of shards only — not on timing, nor on which thread
 //! ran which shard — and the same inputs and shard count give the same bits,
 //! run after run. By default the shard count is the thread count (capped by the
