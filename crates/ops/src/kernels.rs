@@ -24,10 +24,12 @@
 //!
 //! Kernels: with the default feature `avx512` the `gemm` crate is built with its
 //! AVX-512 micro-kernels (its `x86-v4` feature) and uses them at run time on a CPU
-//! that has AVX-512F, its AVX2+FMA kernels on one that has not. Turning the
-//! feature off (`default-features = false` on every wengert crate a program
-//! depends on) builds the AVX2 kernels only; [`avx512_kernels`] says which
-//! build this is. See `docs/performance.md` for both builds measured on one CPU.
+//! that has AVX-512F, its AVX2+FMA kernels on one that has not (the choice is made
+//! by CPU detection when the kernel is first called, so a binary built with the
+//! feature runs on a CPU without AVX-512; [`avx512_in_use`] says which run here).
+//! Turning the feature off (`default-features = false` on every wengert crate a
+//! program depends on) builds the AVX2 kernels only; [`avx512_kernels`] says
+//! which build this is. See `docs/performance.md` for both builds measured on one CPU.
 
 use std::cell::Cell;
 use std::sync::atomic::{AtomicUsize, Ordering};
