@@ -27,7 +27,8 @@ lscpu | grep -E '^Model name|^CPU\(s\)' || true
 uptime
 flock /tmp/wengert-bench.lock sh -c '
     for bench in "$1" "$2" "$1" "$2"; do
-        "$bench" --bench | grep -E "^This build|^GFLOP|^shape|^(b[0-9]|[0-9])" || true
+        # criterion reports progress on stderr: keep only the table and errors.
+        "$bench" --bench 2>&1 | grep -E "^This build|^GFLOP|^shape|^(b[0-9]|[0-9])|panicked|[Ee]rror" || true
     done
 ' gemm_kernels "$with_avx512" "$avx2_only"
 uptime
