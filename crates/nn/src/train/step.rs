@@ -143,8 +143,8 @@ impl<T: Scalar> Shard<T> {
 }
 
 /// Computes the loss and the gradients of a training step: on one reused
-/// tape, or split into shards recorded concurrently on one tape each (see the
-/// [module docs](self)). The [`Trainer`](super::Trainer) keeps one for a whole
+/// tape, or split into shards recorded concurrently on one tape each (see
+/// [Threads](super#threads) in the `train` docs). The [`Trainer`](super::Trainer) keeps one for a whole
 /// run; its tapes, buffers and threads are reused by every step.
 ///
 /// ```
