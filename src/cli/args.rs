@@ -63,14 +63,19 @@ pub fn data_source(s: &str) -> Result<DataSource, String> {
 /// How the program uses the machine.
 #[derive(Clone, Debug, Args)]
 pub struct RuntimeArgs {
-    /// Threads for the matrix-product kernel.
-    #[arg(long, default_value_t = 2, value_parser = positive_usize)]
+    /// Threads: training splits each large enough batch into one shard per
+    /// thread (one tape each, gradients added in a fixed order: the same
+    /// --threads gives the same bits); evaluation and prediction use them in
+    /// the matrix products [default: RAYON_NUM_THREADS if set, else the number
+    /// of CPUs]
+    #[arg(long, default_value_t = wengert_ops::kernels::available_threads(), hide_default_value = true,
+          value_parser = positive_usize)]
     pub threads: usize,
 }
 
 impl RuntimeArgs {
-    /// Applies the settings to the process (the kernel's thread count is
-    /// global).
+    /// Applies the settings to the process: the matrix-product kernel's
+    /// thread count is global (training's shards set their own, one each).
     pub fn apply(&self) {
         wengert_ops::kernels::set_num_threads(self.threads);
     }

@@ -148,7 +148,8 @@ mod tests {
         let args = cli.train_args();
         assert_eq!(args.dataset, DataSource::Bundled(BundledName::Mnist));
         assert_eq!(args.hyper.model, None, "left to the dataset's defaults");
-        assert_eq!((args.seed, args.precision, args.runtime.threads), (42, Precision::F32, 2));
+        let threads = wengert_ops::kernels::available_threads();
+        assert_eq!((args.seed, args.precision, args.runtime.threads), (42, Precision::F32, threads));
         assert_eq!((args.clip, args.test_fraction), (None, 0.2));
         assert_eq!((args.output.out.clone(), args.output.no_progress), (None, false));
         assert_eq!(

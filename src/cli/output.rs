@@ -312,7 +312,18 @@ mod tests {
              model mlp 4-16-3, f32 precision; optimizer adam, lr 0.01, schedule warmup-cosine, weight decay 0, \
              1 epoch, batch 16, seed 42, 1 thread"
         );
-        let text = described(&["--dataset", "iris", "--precision", "f64", "--optimizer", "adamw", "--clip", "2"]);
+        let text = described(&[
+            "--dataset",
+            "iris",
+            "--precision",
+            "f64",
+            "--optimizer",
+            "adamw",
+            "--clip",
+            "2",
+            "--threads",
+            "2",
+        ]);
         assert!(
             text.ends_with(
                 "f64 precision; optimizer adamw, lr 0.01, schedule cosine, weight decay 0, 150 epochs, \

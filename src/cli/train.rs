@@ -221,6 +221,7 @@ fn fit_and_report<T: Float + 'static>(
         overfit_batches: None,
         stop_after: args.stop_after,
         detect_anomaly: args.detect_anomaly,
+        threads: args.runtime.threads,
     };
     let schedule = hyper.schedule.build(hyper.lr, config.total_steps(data.train.len()));
     let files = OutputFiles::new(out, &settings.dataset.name(), hyper.model);

@@ -71,12 +71,15 @@ impl ModelSpec {
     ///
     /// Fails if the model cannot fit that target: logistic regression on a
     /// real-valued target, linear regression on class labels.
-    pub fn build<T: Scalar + 'static>(
+    ///
+    /// The model is `Send + Sync`, so a [`Trainer`](crate::train::Trainer)
+    /// can share it between its threads.
+    pub fn build<T: Scalar + Send + Sync + 'static>(
         &self,
         inputs: usize,
         classes: Option<usize>,
         seed: u64,
-    ) -> Result<Box<dyn Model<T>>, NnError> {
+    ) -> Result<Box<dyn Model<T> + Send + Sync>, NnError> {
         match (*self, classes) {
             (ModelSpec::TwoLayerNet { hidden }, Some(k)) => Ok(Box::new(TwoLayerNet::new(inputs, hidden, k, seed))),
             (ModelSpec::TwoLayerNet { hidden }, None) => {

@@ -12,10 +12,26 @@
 //! multiplication, so products below [`SMALL_GEMM_FLOPS`] multiply-adds stay in the
 //! portable loop (measured with `benches/gemm.rs`; see `docs/ops.md`).
 //!
-//! Threads: the tuned kernel runs on one thread unless [`set_num_threads`] asks for
-//! more, because the engine is usually one of several processes sharing a machine
-//! and small products lose more to synchronisation than they gain.
+//! Threads: the tuned kernel runs on one thread unless asked for more — by
+//! `RAYON_NUM_THREADS` in the environment, by [`set_num_threads`] for the whole
+//! process, or by [`with_num_threads`] for one scope of one thread — because the
+//! engine is usually one of several processes sharing a machine and small
+//! products lose more to synchronisation than they gain. (The `gemm` crate
+//! itself also keeps products below about 590 000 multiply-adds per block on
+//! one thread, whatever it is given.) Data-parallel training
+//! (`wengert_tape::parallel`) runs each shard's products on one thread through
+//! [`with_num_threads`]: its threads are already busy with the other shards.
+//!
+//! Kernels: with the default feature `avx512` the `gemm` crate is built with its
+//! AVX-512 micro-kernels (its `x86-v4` feature) and uses them at run time on a CPU
+//! that has AVX-512F, its AVX2+FMA kernels on one that has not (the choice is made
+//! by CPU detection when the kernel is first called, so a binary built with the
+//! feature runs on a CPU without AVX-512; [`avx512_in_use`] says which run here).
+//! Turning the feature off (`default-features = false` on every wengert crate a
+//! program depends on) builds the AVX2 kernels only; [`avx512_kernels`] says
+//! which build this is. See `docs/performance.md` for both builds measured on one CPU.
 
+use std::cell::Cell;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use crate::scalar::{Scalar, Strided};
@@ -27,10 +43,39 @@ use crate::scalar::{Scalar, Strided};
 /// noise of each other, from `12×12·12` on the tuned kernel wins.
 pub const SMALL_GEMM_FLOPS: usize = 512;
 
-static NUM_THREADS: AtomicUsize = AtomicUsize::new(1);
+/// The process-wide thread count of the tuned kernel; `0` until it is first
+/// read or set (the first read takes the default from the environment).
+static NUM_THREADS: AtomicUsize = AtomicUsize::new(0);
 
-/// Sets how many threads the tuned `f32`/`f64` kernel may use (the global rayon
-/// pool does the work). `0` is treated as `1`. The default is `1`.
+thread_local! {
+    /// A thread count that [`with_num_threads`] set for the current scope of this
+    /// thread; `0` when none is.
+    static SCOPED_THREADS: Cell<usize> = const { Cell::new(0) };
+}
+
+/// `RAYON_NUM_THREADS` if it holds a whole number ≥ 1 (rayon's own reading of
+/// it: anything else means "not set").
+fn env_threads() -> Option<usize> {
+    std::env::var("RAYON_NUM_THREADS").ok()?.trim().parse::<usize>().ok().filter(|&n| n > 0)
+}
+
+/// How many threads this process may use: `RAYON_NUM_THREADS` if set to a whole
+/// number ≥ 1, otherwise the number of CPUs the process may run on
+/// ([`std::thread::available_parallelism`]), and `1` if that is unknown.
+///
+/// The `wengert` program's `--threads` defaults to it; the library never uses
+/// more threads than it is given, so it is only a default for callers to pass.
+///
+/// ```
+/// assert!(wengert_ops::kernels::available_threads() >= 1);
+/// ```
+pub fn available_threads() -> usize {
+    env_threads().unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+}
+
+/// Sets how many threads the tuned `f32`/`f64` kernel may use, for the whole
+/// process (the global rayon pool does the work). `0` is treated as `1`. The
+/// default is `RAYON_NUM_THREADS` if set (see [`available_threads`]), else `1`.
 ///
 /// ```
 /// wengert_ops::kernels::set_num_threads(2);
@@ -41,9 +86,70 @@ pub fn set_num_threads(n: usize) {
     NUM_THREADS.store(n.max(1), Ordering::Relaxed);
 }
 
-/// The thread count set by [`set_num_threads`] (default `1`).
+/// How many threads the tuned kernel uses when called from this thread now: the
+/// count of the innermost [`with_num_threads`] scope if there is one, else the
+/// process-wide count ([`set_num_threads`]; by default `RAYON_NUM_THREADS` if
+/// set, else `1`).
 pub fn num_threads() -> usize {
-    NUM_THREADS.load(Ordering::Relaxed)
+    let scoped = SCOPED_THREADS.with(Cell::get);
+    if scoped > 0 {
+        return scoped;
+    }
+    match NUM_THREADS.load(Ordering::Relaxed) {
+        0 => {
+            let n = env_threads().unwrap_or(1);
+            // Another thread may have called `set_num_threads` meanwhile: keep its value.
+            match NUM_THREADS.compare_exchange(0, n, Ordering::Relaxed, Ordering::Relaxed) {
+                Ok(_) => n,
+                Err(set) => set,
+            }
+        }
+        n => n,
+    }
+}
+
+/// Runs `f` with the tuned kernel limited to `n` threads (`0` is treated as
+/// `1`) on the current thread only, then restores the previous setting (also
+/// if `f` panics). Other threads, and the process-wide count, are unaffected.
+///
+/// ```
+/// use wengert_ops::kernels::{num_threads, set_num_threads, with_num_threads};
+/// set_num_threads(2);
+/// let inside = with_num_threads(1, num_threads);
+/// assert_eq!((inside, num_threads()), (1, 2));
+/// set_num_threads(1);
+/// ```
+pub fn with_num_threads<R>(n: usize, f: impl FnOnce() -> R) -> R {
+    /// Puts the previous scoped count back when the scope ends, even by unwinding.
+    struct Restore(usize);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            SCOPED_THREADS.with(|c| c.set(self.0));
+        }
+    }
+    let _restore = Restore(SCOPED_THREADS.with(|c| c.replace(n.max(1))));
+    f()
+}
+
+/// Whether this build of the tuned kernel includes the AVX-512 micro-kernels
+/// (the default feature `avx512`). They are used only on a CPU that has
+/// AVX-512F; [`avx512_in_use`] says whether this one does.
+pub const fn avx512_kernels() -> bool {
+    cfg!(feature = "avx512")
+}
+
+/// Whether the tuned kernel runs its AVX-512 micro-kernels on this machine: the
+/// build has them ([`avx512_kernels`]) and the CPU has AVX-512F. (The `gemm`
+/// crate makes the same test, once, when it is first called.)
+pub fn avx512_in_use() -> bool {
+    #[cfg(any(target_arch = "x86", target_arch = "x86_64"))]
+    {
+        avx512_kernels() && std::arch::is_x86_feature_detected!("avx512f")
+    }
+    #[cfg(not(any(target_arch = "x86", target_arch = "x86_64")))]
+    {
+        false
+    }
 }
 
 fn parallelism() -> gemm::Parallelism {

@@ -4,7 +4,9 @@
 
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
-use wengert_ops::kernels::{gemm_fallback, gemm_float, gemm_tuned, num_threads, set_num_threads, TunedFloat};
+use wengert_ops::kernels::{
+    gemm_fallback, gemm_float, gemm_tuned, num_threads, set_num_threads, with_num_threads, TunedFloat,
+};
 use wengert_ops::{Matrix, Scalar, Strided};
 
 /// A strided view of `m` (`rows × cols` as stored), transposed if asked.
@@ -95,11 +97,30 @@ fn scalar_gemm_dispatch_agrees_with_known_product() {
 
 #[test]
 fn threads_setting_round_trips_and_multithreaded_product_is_correct() {
-    assert_eq!(num_threads(), 1, "default is one thread");
+    // The default comes from RAYON_NUM_THREADS (tests/threads_env.rs), else 1.
+    let from_env = std::env::var("RAYON_NUM_THREADS").ok().and_then(|v| v.parse::<usize>().ok()).filter(|&n| n > 0);
+    assert_eq!(num_threads(), from_env.unwrap_or(1), "default");
     set_num_threads(2);
     assert_eq!(num_threads(), 2);
     let mut rng = StdRng::seed_from_u64(4);
     check_shape::<f64>(&mut rng, 300, 200, 250, false, true, 1e-12);
+    // A scope of one thread: the product runs single-threaded, the global is kept.
+    with_num_threads(1, || {
+        assert_eq!(num_threads(), 1);
+        check_shape::<f64>(&mut rng, 300, 200, 250, false, true, 1e-12);
+    });
+    assert_eq!(num_threads(), 2);
+    // Other threads see the global count, not this thread's scope.
+    with_num_threads(3, || {
+        assert_eq!(num_threads(), 3);
+        assert_eq!(std::thread::spawn(num_threads).join().unwrap(), 2);
+        assert_eq!(with_num_threads(0, num_threads), 1, "0 means 1 in a scope too");
+        assert_eq!(num_threads(), 3, "nested scopes restore the outer one");
+    });
+    // A panic inside the scope restores the setting too.
+    let caught = std::panic::catch_unwind(|| with_num_threads(5, || panic!("inside")));
+    assert!(caught.is_err());
+    assert_eq!(num_threads(), 2);
     set_num_threads(0);
     assert_eq!(num_threads(), 1, "0 means 1");
 }

@@ -58,7 +58,9 @@
 //! `jacfwd`, `jacrev`, `jacobian`, `hvp`, `hessian`, `value_grad_hessian`, the
 //! matrix family `grad_matrices` … `hessian_matrices`, their
 //! function-returning forms in [`fns`], and the [`Objective`] trait; all
-//! re-exported here) and [gradient checking](gradcheck).
+//! re-exported here), [gradient checking](gradcheck) and [`parallel`]
+//! (data-parallel gradients of sums over examples: one tape per thread, a
+//! fixed-order reduction).
 #![warn(missing_docs)]
 
 mod anomaly;
@@ -67,6 +69,7 @@ mod gradients;
 mod lift;
 mod matvar;
 mod matvar_ops;
+pub mod parallel;
 mod pool;
 mod scalar_op;
 mod sweep;
@@ -80,6 +83,7 @@ pub use gradients::Gradients;
 pub use lift::{DualLift, DualVjp};
 pub use matvar::MatVar;
 pub use matvar_ops::PowExponent;
+pub use parallel::{par_value_and_grad, par_value_and_grad_matrices, DataParallel};
 pub use scalar_op::ScalarOp;
 pub use tape::Tape;
 pub use transforms::*;

@@ -35,6 +35,40 @@
 //! tape.clear(); // error: `tape` is still borrowed by `x`
 //! let y = x * 2.0;
 //! ```
+//!
+//! # Threads: `Send`, not `Sync`
+//!
+//! A tape and everything it owns — nodes, matrix values, pooled buffers, the
+//! built-in ops' parameters and custom ops (recorded as `Box<dyn MatOp<T> +
+//! Send>`, so [`Tape::apply_custom`] asks for `Send` ops) — may move to another
+//! thread: `Tape<T>` is `Send` whenever `T` is. That is what data-parallel
+//! training is built on ([`crate::parallel`]): one tape per worker thread, each
+//! recording its shard of the batch, kept from step to step and lent to a worker
+//! as `&mut Tape` (which is `Send` because `Tape` is).
+//!
+//! A tape is **not `Sync`**, deliberately, and must stay so: recording goes
+//! through `&self` (every [`Var`] holds `&Tape`), and it mutates the tape
+//! through interior mutability without locks — the scalar node array is an
+//! `UnsafeCell` written by [`Tape::push`], everything else sits in a `RefCell`.
+//! Two threads recording on one tape at once would race on the node vector
+//! (the `RefCell`'s borrow flag is not atomic either). The soundness argument of
+//! `push` rests on it: with `Tape: !Sync`, no `&Tape` — hence no [`Var`] or
+//! [`MatVar`] — can cross to another thread, so only the thread that owns the
+//! tape (or holds the `&mut` lent to it) can ever record on it. Moving a tape
+//! needs no outstanding borrow (handles borrow it), so a moved tape is never
+//! also reachable from the thread it left.
+//!
+//! ```
+//! use wengert_tape::Tape;
+//! fn assert_send<S: Send>() {}
+//! assert_send::<Tape<f64>>();
+//! ```
+//!
+//! ```compile_fail
+//! use wengert_tape::Tape;
+//! fn assert_sync<S: Sync>() {}
+//! assert_sync::<Tape<f64>>(); // error: `UnsafeCell<…>` cannot be shared between threads
+//! ```
 
 use std::cell::{RefCell, UnsafeCell};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -70,8 +104,9 @@ pub(crate) struct ScalarNode<T> {
 pub(crate) enum NodeOp<T: Scalar> {
     /// A built-in op (recorded without allocating).
     Builtin(Builtin),
-    /// A user's op.
-    Custom(Box<dyn MatOp<T>>),
+    /// A user's op (`Send`, so that the tape holding it is; see "Threads" in
+    /// the module docs).
+    Custom(Box<dyn MatOp<T> + Send>),
 }
 
 impl<T: Scalar> NodeOp<T> {
@@ -167,6 +202,20 @@ fn too_many_nodes() -> ! {
 }
 
 static NEXT_TAPE_ID: AtomicU64 = AtomicU64::new(1);
+
+/// Compile-time proof that a tape over any `Send` element type, and the
+/// gradients a sweep returns, may move between threads (see "Threads" in the
+/// module docs): this fails to compile if a field stops being `Send`.
+const _: () = {
+    const fn assert_send<S: Send>() {}
+    const fn check<T: Scalar + Send + Sync>() {
+        assert_send::<Tape<T>>();
+        assert_send::<Gradients<T>>();
+    }
+    check::<f64>();
+    check::<f32>();
+    check::<wengert_dual::Dual<f64>>();
+};
 
 /// A recording of a computation, for reverse-mode differentiation.
 ///
@@ -383,8 +432,10 @@ impl<T: Scalar> Tape<T> {
     /// callers pass indices of live [`Var`]s of this tape or [`SINK`].
     #[inline(always)]
     pub(crate) fn push(&self, parents: [u32; 2], partials: [T; 2]) -> u32 {
-        // SAFETY: `Tape` holds an `UnsafeCell`, so it is `!Sync`: only the
-        // current thread can reach `self.nodes`. References into it are created
+        // SAFETY: `Tape` holds an `UnsafeCell`, so it is `!Sync` (and must stay
+        // so — it is `Send`, which is fine: moving a tape, or lending `&mut Tape`
+        // to another thread, leaves no `&Tape` behind on this one): only the
+        // thread that holds this `&Tape` can reach `self.nodes`. References into it are created
         // only here, in `scalar_len` and in `with_nodes`, each living only for the
         // duration of that call, and none of those calls runs code that could
         // re-enter the tape: here only `Vec::push` runs, in `scalar_len` nothing,
@@ -539,7 +590,11 @@ impl<T: Scalar> Tape<T> {
     /// Hessian-vector products through it. An op whose value exists for one
     /// plain type only is recorded on dual-number tapes through
     /// [`DualLift`](crate::DualLift) and its JVP.
-    pub fn apply_custom<O: MatOp<T> + 'static>(&self, op: O, inputs: &[MatVar<'_, T>]) -> MatVar<'_, T> {
+    ///
+    /// The op must be `Send` (it is kept on the tape, and tapes move between
+    /// threads); an op holding an `Rc` or a `RefCell` borrowed elsewhere cannot
+    /// be recorded — hold an `Arc` instead.
+    pub fn apply_custom<O: MatOp<T> + Send + 'static>(&self, op: O, inputs: &[MatVar<'_, T>]) -> MatVar<'_, T> {
         self.record(NodeOp::Custom(Box::new(op)), inputs)
     }
 

@@ -22,7 +22,9 @@ mod sealed {
 }
 
 /// A float type a checkpoint can hold: `f32` (dtype `F32`) or `f64` (`F64`).
-pub trait Float: Scalar + sealed::Sealed {
+/// (`Send + Sync`, as both are, so that code generic over it can train on
+/// several threads.)
+pub trait Float: Scalar + Send + Sync + sealed::Sealed {
     /// The safetensors dtype.
     const DTYPE: Dtype;
     /// Bytes per element.

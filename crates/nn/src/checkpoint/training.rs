@@ -383,8 +383,10 @@ impl<T: Float> Checkpoint<T> {
 
     /// The model again: built from the architecture ([`model`](Self::model))
     /// for the data ([`data`](Self::data)), with the saved parameters. Fails
-    /// if either is missing or the parameters do not fit.
-    pub fn build_model(&self) -> Result<Box<dyn Model<T>>, NnError>
+    /// if either is missing or the parameters do not fit. (`Send + Sync`, so
+    /// that a [`Trainer`](crate::train::Trainer) can continue training it on
+    /// several threads.)
+    pub fn build_model(&self) -> Result<Box<dyn Model<T> + Send + Sync>, NnError>
     where
         T: 'static,
     {

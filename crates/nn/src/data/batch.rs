@@ -209,16 +209,51 @@ impl<T: Scalar> Epoch<'_, '_, T> {
     /// case the clone is left untouched and `buf` gets fresh storage, so reuse
     /// can never corrupt data that is still in use; it just stops saving work.
     pub fn next_into(&mut self, buf: &mut Batch<T>) -> bool {
+        match self.next_rows() {
+            Some(rows) => {
+                self.batches.fill(rows, buf);
+                true
+            }
+            None => false,
+        }
+    }
+}
+
+impl<'b, 'a, T> Epoch<'b, 'a, T> {
+    /// The dataset rows of the next batch, without gathering them, or `None`
+    /// when the epoch is over: for a caller that gathers them itself with
+    /// [`Batches::fill`] — the data-parallel training step gathers each
+    /// shard's rows on that shard's thread. [`next_into`](Self::next_into) is
+    /// `next_rows` followed by `fill`.
+    pub fn next_rows(&mut self) -> Option<&'b [usize]> {
         let b = self.batches;
         if self.next_batch >= b.batches_per_epoch() {
-            return false;
+            return None;
         }
         let start = self.next_batch * b.batch_size;
         let end = (start + b.batch_size).min(b.order.len());
         self.next_batch += 1;
-        let rows = &b.order[start..end];
-        let (ds, d) = (b.dataset, b.dataset.n_features());
+        Some(&b.order[start..end])
+    }
 
+    /// The schedule this epoch belongs to (to [`fill`](Batches::fill) a batch
+    /// with rows from [`next_rows`](Self::next_rows)).
+    pub fn batches(&self) -> &'b Batches<'a> {
+        self.batches
+    }
+}
+
+impl Batches<'_> {
+    /// Writes the dataset rows `rows`, in that order, into `buf`: features as
+    /// `T`, targets (class indices with [`class_targets`](Self::class_targets)),
+    /// labels and indices — what [`Epoch::next_into`] does for the next batch.
+    /// No allocation when `buf` already has the shape and nothing shares its
+    /// matrices.
+    ///
+    /// # Panics
+    /// If a row is not a row of the dataset.
+    pub fn fill<T: Scalar>(&self, rows: &[usize], buf: &mut Batch<T>) {
+        let (ds, d) = (self.dataset, self.dataset.n_features());
         refill(&mut buf.features, rows.len(), d, |out| {
             for (dst, &i) in out.chunks_exact_mut(d.max(1)).zip(rows) {
                 for (o, &x) in dst.iter_mut().zip(ds.features().row(i)) {
@@ -226,19 +261,18 @@ impl<T: Scalar> Epoch<'_, '_, T> {
                 }
             }
         });
-        let class_targets = b.labels.as_ref().filter(|_| b.class_targets);
+        let class_targets = self.labels.as_ref().filter(|_| self.class_targets);
         refill(&mut buf.targets, rows.len(), 1, |out| {
             for (o, &i) in out.iter_mut().zip(rows) {
                 *o = T::from_f64(class_targets.map_or(ds.targets()[i], |labels| labels[i] as f64));
             }
         });
         buf.labels.clear();
-        if let Some(labels) = &b.labels {
+        if let Some(labels) = &self.labels {
             buf.labels.extend(rows.iter().map(|&i| labels[i]));
         }
         buf.indices.clear();
         buf.indices.extend_from_slice(rows);
-        true
     }
 }
 

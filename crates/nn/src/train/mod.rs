@@ -9,24 +9,38 @@
 //! | `state.rs` | [`EpochRecord`], [`History`], [`TrainState`]: what a run has done, enough to continue it |
 //! | `evaluation.rs` | [`predict`], [`evaluate`], [`probabilities`], [`Evaluation`], [`ConfusionMatrix`] |
 //! | `sharpness.rs` | [`Sharpness`]: the top Hessian eigenvalue of the loss every k steps ([`Trainer::sharpness`]) |
+//! | `step.rs` | [`GradientStep`]: one step's loss and gradients, on one tape or data-parallel; [`plan_shards`] |
 //!
 //! # What is reused, and why it matters
 //!
-//! One [`Tape`], one [`Gradients`], one gradient [`Params`] and one [`Batch`]
-//! live for the whole run. Each step records on the tape (its node arrays and
-//! matrix buffers come from the previous step), sweeps into the same
-//! `Gradients`, copies the gradients into the same owned buffers, **clears the
-//! tape**, then lets the optimizer update the parameters. The order matters:
-//! the tape shares the parameters' and the batch's storage (copy-on-write), so
-//! only after `clear()` are they unshared again and updated or refilled in
-//! place instead of copied.
+//! One [`GradientStep`] (its tapes, `Gradients`, batch buffers and threads)
+//! and one gradient [`Params`] live for the whole run. Each step records on
+//! the tape (its node arrays and matrix buffers come from the previous step),
+//! sweeps into the same `Gradients`, copies the gradients into the same owned
+//! buffers, **clears the tape**, then lets the optimizer update the
+//! parameters. The order matters: the tape shares the parameters' and the
+//! batch's storage (copy-on-write), so only after `clear()` are they unshared
+//! again and updated or refilled in place instead of copied.
+//!
+//! # Threads
+//!
+//! With [`TrainConfig::threads`] above 1, a step whose batch is large enough
+//! ([`plan_shards`]) is split into shards of consecutive rows, each recorded
+//! and swept on its own tape on its own thread, and their gradients are added
+//! in a fixed order (see [`GradientStep`] for why that is the batch's gradient).
+//! The optimizer, the schedule and the callbacks stay on the calling thread, so
+//! the model must be `Sync` (every model of this crate is) to be shared by the
+//! threads.
 //!
 //! # Determinism
 //!
 //! Everything random is seeded: the batch order from [`TrainConfig::seed`], the
 //! initial weights by the model's constructor. Summation orders are fixed, so
-//! two runs with the same seeds produce bit-identical parameters and losses
-//! (the tests check it). A run stopped after some epochs
+//! two runs with the same seeds and the same thread count produce
+//! bit-identical parameters and losses (the tests check it). Another thread
+//! count may split batches into another number of shards, which adds the same
+//! numbers in another order: the runs then differ by rounding, and drift apart
+//! over many steps as any two floating-point runs do. A run stopped after some epochs
 //! ([`TrainConfig::stop_after`]) and continued with [`Trainer::fit_from`] —
 //! from the same [`TrainState`], or from one saved in a
 //! [`Checkpoint`](crate::checkpoint::Checkpoint) with the parameters and the
@@ -57,23 +71,25 @@ use std::io::IsTerminal;
 use std::time::Instant;
 
 use indicatif::{ProgressBar, ProgressStyle};
+use wengert_ops::kernels::with_num_threads;
 use wengert_ops::{Matrix, Scalar};
 use wengert_optim::{clip_grad_norm, Optimizer, OptimizerState, Params, Schedule};
-use wengert_tape::{Gradients, Tape};
 
-use crate::data::{Batch, Batches, Dataset};
+use crate::data::{Batches, Dataset};
 use crate::error::NnError;
-use crate::model::{LossKind, Model, ParamVars, Targets};
+use crate::model::Model;
 
 mod evaluation;
 pub mod sharpness;
 pub mod state;
+mod step;
 
 pub use evaluation::{
     evaluate, evaluate_chunked, predict, predict_chunked, probabilities, ConfusionMatrix, Evaluation, DEFAULT_CHUNK,
 };
 pub use sharpness::{Sharpness, SharpnessRecord};
 pub use state::{EpochRecord, History, TrainState};
+pub use step::{plan_shards, GradientStep, StepOutcome, MIN_ROWS_PER_SHARD, MIN_WORK_TO_SHARD};
 
 /// Settings of [`Trainer::fit`].
 #[derive(Clone, Debug, PartialEq)]
@@ -110,6 +126,14 @@ pub struct TrainConfig {
     /// [`Tape::detect_anomaly`](wengert_tape::Tape::detect_anomaly)). Slower:
     /// for finding where a divergence starts, not for every run.
     pub detect_anomaly: bool,
+    /// Threads a step may use (default 1). Above 1, a batch large enough to
+    /// gain ([`plan_shards`]) is split into shards trained concurrently, one
+    /// tape per thread; a smaller one runs on one tape whose matrix products
+    /// may use the threads, as do the evaluation's. With 1, steps run on one
+    /// tape and the products use the process-wide count
+    /// (`wengert_ops::kernels::num_threads`). The same seed and thread count
+    /// give the same bits; see the [module docs](self#threads).
+    pub threads: usize,
 }
 
 impl Default for TrainConfig {
@@ -125,6 +149,7 @@ impl Default for TrainConfig {
             overfit_batches: None,
             stop_after: None,
             detect_anomaly: false,
+            threads: 1,
         }
     }
 }
@@ -149,6 +174,9 @@ impl TrainConfig {
         }
         if self.batch_size == 0 || self.eval_batch_size == 0 {
             return Err(NnError::config("training: batch sizes must be at least 1"));
+        }
+        if self.threads == 0 {
+            return Err(NnError::config("training: threads must be at least 1"));
         }
         if self.overfit_batches == Some(0) {
             return Err(NnError::config("training: overfit_batches must be at least 1"));
@@ -226,7 +254,7 @@ pub struct Trainer<'a, T: Scalar> {
     sharpness: Option<Sharpness>,
 }
 
-impl<'a, T: Scalar> Trainer<'a, T> {
+impl<'a, T: Scalar + Send + Sync> Trainer<'a, T> {
     /// A trainer with the given settings, no schedule and no callback.
     pub fn new(config: TrainConfig) -> Self {
         Trainer { config, schedule: None, on_epoch: None, on_epoch_end: None, sharpness: None }
@@ -286,7 +314,7 @@ impl<'a, T: Scalar> Trainer<'a, T> {
         valid: Option<&Dataset>,
     ) -> Result<History, NnError>
     where
-        M: Model<T> + ?Sized,
+        M: Model<T> + Sync + ?Sized,
         O: Optimizer<T> + ?Sized,
     {
         let mut state = TrainState::new();
@@ -339,7 +367,7 @@ impl<'a, T: Scalar> Trainer<'a, T> {
         state: &mut TrainState<T>,
     ) -> Result<(), NnError>
     where
-        M: Model<T> + ?Sized,
+        M: Model<T> + Sync + ?Sized,
         O: Optimizer<T> + ?Sized,
     {
         let cfg = self.config.clone();
@@ -371,11 +399,9 @@ impl<'a, T: Scalar> Trainer<'a, T> {
         let per_epoch = cfg.steps_per_epoch(train.len());
         let bar = progress_bar(cfg.progress, cfg.total_steps(train.len()), state.steps_done());
 
-        let mut tape = Tape::<T>::new();
-        tape.detect_anomaly(cfg.detect_anomaly);
-        let mut grads = Gradients::empty();
+        let mut gradient_step = GradientStep::<T>::new(cfg.threads).with_anomaly_detection(cfg.detect_anomaly);
         let mut grad_params = Params::new();
-        let mut buf = Batch::<T>::new();
+
         let mut step = state.steps_done();
         // Early stopping's best score so far, read back from its epoch's record.
         let mut best: Option<(f64, usize)> = match (&cfg.early_stopping, state.history.best_epoch) {
@@ -395,31 +421,18 @@ impl<'a, T: Scalar> Trainer<'a, T> {
             let (mut loss_sum, mut correct, mut seen) = (0.0f64, 0usize, 0usize);
             let mut ep = batches.epoch::<T>();
             let mut taken = 0;
-            while taken < per_epoch && ep.next_into(&mut buf) {
+            while taken < per_epoch {
+                let Some(rows) = ep.next_rows() else { break };
                 taken += 1;
                 if let Some(s) = &self.schedule {
                     optimizer.set_learning_rate(s.lr(step));
                 }
-                let (loss, right) = {
-                    let p = ParamVars::track(&tape, model.params());
-                    let x = tape.constant_matrix(&buf.features);
-                    let out = model.forward(&p, x);
-                    let targets = match loss_kind {
-                        LossKind::SoftmaxCrossEntropy { .. } => Targets::Labels(&buf.labels),
-                        LossKind::BinaryLogistic | LossKind::SquaredError => {
-                            Targets::Values(tape.constant_matrix(&buf.targets))
-                        }
-                    };
-                    let loss = model.loss(&p, out, targets);
-                    tape.backward_into(loss, T::one(), &mut grads);
-                    if let Err(anomaly) = tape.check_anomaly() {
-                        bar.finish_and_clear();
-                        return Err(NnError::Anomaly { epoch, step, anomaly: Box::new(anomaly) });
-                    }
-                    p.gradients_into(&grads, &mut grad_params);
-                    (loss.value(), count_correct(loss_kind, &out.value(), &buf.labels))
-                };
-                tape.clear();
+                let StepOutcome { loss, correct: right, .. } =
+                    gradient_step.compute_rows(&*model, ep.batches(), rows, &mut grad_params);
+                if let Some(anomaly) = gradient_step.anomaly() {
+                    bar.finish_and_clear();
+                    return Err(NnError::Anomaly { epoch, step, anomaly: Box::new(anomaly) });
+                }
                 if !loss.is_finite() {
                     bar.finish_and_clear();
                     return Err(NnError::Diverged { epoch, step, loss });
@@ -433,9 +446,9 @@ impl<'a, T: Scalar> Trainer<'a, T> {
                     m.after(step, &*model, rate_of(step, optimizer), &mut state.history.sharpness)
                         .inspect_err(|_| bar.finish_and_clear())?;
                 }
-                loss_sum += loss * buf.len() as f64;
+                loss_sum += loss * rows.len() as f64;
                 correct += right;
-                seen += buf.len();
+                seen += rows.len();
                 state.history.step_losses.push(loss);
                 bar.inc(1);
                 if !bar.is_hidden() {
@@ -444,6 +457,10 @@ impl<'a, T: Scalar> Trainer<'a, T> {
             }
             check_finite(model.params(), &grad_params, epoch, step).inspect_err(|_| bar.finish_and_clear())?;
             let valid_eval = match valid {
+                // With several threads, the evaluation's large products use them.
+                Some(v) if cfg.threads > 1 => {
+                    Some(with_num_threads(cfg.threads, || evaluate_chunked(&*model, v, cfg.eval_batch_size))?)
+                }
                 Some(v) => Some(evaluate_chunked(&*model, v, cfg.eval_batch_size)?),
                 None => None,
             };
@@ -572,11 +589,4 @@ pub(crate) fn check_data<T: Scalar, M: Model<T> + ?Sized>(
         }
     }
     Ok(())
-}
-
-fn count_correct<T: Scalar>(loss_kind: LossKind, out: &Matrix<T>, labels: &[usize]) -> usize {
-    if loss_kind.classes().is_none() {
-        return 0;
-    }
-    out.row_iter().zip(labels).filter(|(row, &l)| loss_kind.predict_class(row) == Some(l)).count()
 }
