@@ -25,6 +25,7 @@
 
 mod anomaly;
 mod check;
+pub mod compile;
 mod gradients;
 mod lift;
 mod matvar;
@@ -37,6 +38,7 @@ mod var;
 
 pub use anomaly::{Anomaly, Phase};
 pub use check::{check_gradient, gradcheck, numerical_gradient, numerical_hessian, relative_error, GradCheck};
+pub use compile::{compile, compile_vec, Compiled};
 pub use gradients::Gradients;
 pub use lift::{DualLift, DualVjp};
 pub use matvar::MatVar;

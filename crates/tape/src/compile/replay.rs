@@ -1,0 +1,118 @@
+//! The replay loops: one forward pass over the op array (values and local
+//! partials, by [`ScalarOp::eval`] — the rule the tape records with), a guard
+//! check, and the reverse and tangent sweeps over the stored partials.
+//!
+//! The reverse loop is the tape's scalar sweep (`adj[p] += ∂·adj[i]`, nodes
+//! with a zero adjoint skipped, the second parent of a one-input op skipped) over
+//! the same nodes in the same order, so a replayed gradient has the same bits as
+//! the gradient of the same closure recorded in anomaly mode (one node per op).
+//! (A plain recording folds one-input ops into its handles, which multiplies the
+//! same partials in another order: its gradient agrees to rounding.)
+
+use wengert_ops::Scalar;
+
+use super::error::GuardFlip;
+use super::program::Program;
+use crate::scalar_op::ScalarOp;
+
+/// Buffers of one replay, reused across calls.
+#[derive(Debug)]
+pub(crate) struct Work<T> {
+    /// Value of every slot.
+    pub(crate) vals: Vec<T>,
+    /// Local partials of every op, `[∂/∂a, ∂/∂b]`.
+    pub(crate) partials: Vec<[T; 2]>,
+    /// Adjoint (or tangent) of every slot.
+    pub(crate) adj: Vec<T>,
+}
+
+impl<T> Default for Work<T> {
+    fn default() -> Self {
+        Work { vals: Vec::new(), partials: Vec::new(), adj: Vec::new() }
+    }
+}
+
+/// Values and local partials of every op at input `x`.
+pub(crate) fn forward<T: Scalar>(program: &Program, ops: &[ScalarOp<T>], x: &[T], work: &mut Work<T>) {
+    let n_slots = program.n_slots();
+    let first_op = program.first_op();
+    let first_const = program.first_const();
+    let vals = &mut work.vals;
+    vals.clear();
+    vals.resize(n_slots, T::zero());
+    vals[1..first_op].copy_from_slice(x);
+    for (v, &c) in vals[first_const..].iter_mut().zip(&program.consts) {
+        *v = T::from_f64(c);
+    }
+    let partials = &mut work.partials;
+    partials.clear();
+    partials.reserve(ops.len());
+    for (k, ((&op, &a), &b)) in ops.iter().zip(&program.arg_a).zip(&program.arg_b).enumerate() {
+        let (value, da, db) = op.eval(vals[a as usize], vals[b as usize]);
+        vals[first_op + k] = value;
+        partials.push([da, db]);
+    }
+}
+
+/// The first guard whose comparison comes out differently on `vals`.
+pub(crate) fn check_guards<T: Scalar>(program: &Program, vals: &[T]) -> Result<(), GuardFlip> {
+    for (i, g) in program.guards.iter().enumerate() {
+        let (a, b) = (vals[g.args[0] as usize].value(), vals[g.args[1] as usize].value());
+        let now = g.kind.outcome(a, b);
+        if now != g.outcome {
+            return Err(GuardFlip {
+                guard: i,
+                kind: g.kind,
+                after_op: g.after_ops,
+                location: g.location,
+                recorded: g.outcome,
+                now,
+                operands: (a, b),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// The reverse sweep over the stored partials: `adj` must hold the seeds
+/// (`∂L/∂output` in the outputs' slots, zero elsewhere).
+pub(crate) fn reverse<T: Scalar>(program: &Program, partials: &[[T; 2]], adj: &mut [T]) {
+    let first_op = program.first_op();
+    for k in (0..partials.len()).rev() {
+        let g = adj[first_op + k];
+        // As on the tape: a node that does not reach the output is skipped, so
+        // its partials (possibly infinite) cannot poison the gradient.
+        if g.is_exact_zero() {
+            continue;
+        }
+        let [da, db] = partials[k];
+        adj[program.arg_a[k] as usize] += da * g;
+        let b = program.arg_b[k];
+        if b != 0 {
+            adj[b as usize] += db * g;
+        }
+    }
+}
+
+/// The tangent sweep: `t` holds the input tangents in slots `1..=n` (zero
+/// elsewhere); fills every op's tangent. A zero tangent contributes nothing
+/// (so a constant operand's infinite partial cannot make a NaN).
+pub(crate) fn tangent<T: Scalar>(program: &Program, partials: &[[T; 2]], t: &mut [T]) {
+    let first_op = program.first_op();
+    for (k, &[da, db]) in partials.iter().enumerate() {
+        let (ta, tb) = (t[program.arg_a[k] as usize], t[program.arg_b[k] as usize]);
+        let mut out = T::zero();
+        if !ta.is_exact_zero() {
+            out = da * ta;
+        }
+        if !tb.is_exact_zero() {
+            out += db * tb;
+        }
+        t[first_op + k] = out;
+    }
+}
+
+/// `ops` over another number type (its constants converted).
+pub(crate) fn cast_ops<T: Scalar>(ops: &[ScalarOp<f64>]) -> Vec<ScalarOp<T>> {
+    ops.iter().map(|op| op.map_const(T::from_f64)).collect()
+}

@@ -1,0 +1,269 @@
+//! Sparse Jacobians and Hessians of a compiled function: the pattern and its
+//! coloring are computed once (on first use) and kept; each call then costs one
+//! forward pass plus one sweep per color.
+//!
+//! * **Jacobian**: one tangent sweep per column color over the stored partials
+//!   (`J s_c`), each entry read from its color's product.
+//! * **Hessian**: all colors at once by *second-order adjoints*. One forward
+//!   pass gives values and partials, one reverse sweep the adjoints `r̄`; the
+//!   second partials of the nonlinear ops come from the same op table evaluated
+//!   on dual numbers ([`ScalarOp::eval`](crate::ScalarOp::eval) with a unit
+//!   tangent). Then, with `C` tangent columns `ṫ = J S` carried together, one
+//!   reverse sweep computes `H S`: for each op `r = φ(a, b)`,
+//!   `ā̇ += φ_a·r̄̇ + r̄·(φ_aa·ȧ + φ_ab·ḃ)` and likewise for `b`. That is the
+//!   forward-over-reverse HVP, with the transcendental work done once instead of
+//!   once per color.
+
+use std::cell::OnceCell;
+
+use wengert_dual::Dual;
+use wengert_ops::{Matrix, Scalar};
+
+use super::coloring::{color_columns, ColumnColoring};
+use super::csr::{CsrMatrix, SparsityPattern};
+use super::error::ReplayError;
+use super::function::Compiled;
+use super::replay::{reverse, tangent};
+use super::sparsity::{hessian_pattern, jacobian_pattern};
+use crate::scalar_op::ScalarOp;
+
+/// Patterns and colorings, computed on first use.
+#[derive(Debug, Default)]
+pub(crate) struct SparseCache {
+    jacobian: OnceCell<(SparsityPattern, ColumnColoring)>,
+    hessian: OnceCell<(SparsityPattern, ColumnColoring)>,
+}
+
+/// `x · y`, or 0 when `y` is exactly 0 (so an infinite partial of an operand
+/// that carries no tangent cannot make a NaN, as in the reverse sweep).
+#[inline(always)]
+fn times_nonzero(x: f64, y: f64) -> f64 {
+    if y == 0.0 {
+        0.0
+    } else {
+        x * y
+    }
+}
+
+impl Compiled {
+    fn jacobian_cache(&self) -> &(SparsityPattern, ColumnColoring) {
+        self.sparse.jacobian.get_or_init(|| {
+            let p = jacobian_pattern(&self.program);
+            let c = color_columns(&p);
+            (p, c)
+        })
+    }
+
+    fn hessian_cache(&self) -> &(SparsityPattern, ColumnColoring) {
+        self.sparse.hessian.get_or_init(|| {
+            let p = hessian_pattern(&self.program);
+            let c = color_columns(&p);
+            (p, c)
+        })
+    }
+
+    /// The sparsity pattern of the Jacobian (`outputs × inputs`), detected from
+    /// the recording (computed once, then kept).
+    ///
+    /// ```
+    /// use wengert_tape::compile::compile_vec;
+    /// let f = compile_vec(|x| vec![x[0] * x[1], x[2].sin()], &[1.0, 2.0, 3.0]).unwrap();
+    /// # use wengert_tape::Scalar;
+    /// let p = f.jacobian_pattern();
+    /// assert_eq!((p.row(0), p.row(1)), (&[0, 1][..], &[2][..]));
+    /// ```
+    pub fn jacobian_pattern(&self) -> &SparsityPattern {
+        &self.jacobian_cache().0
+    }
+
+    /// The column coloring used by [`sparse_jacobian`](Self::sparse_jacobian).
+    pub fn jacobian_coloring(&self) -> &ColumnColoring {
+        &self.jacobian_cache().1
+    }
+
+    /// The sparsity pattern of the Hessian (both triangles), detected from the
+    /// recording (computed once, then kept). One output only: it panics on a
+    /// vector function (use [`Compiled::outputs`] to check).
+    pub fn hessian_pattern(&self) -> &SparsityPattern {
+        assert_eq!(self.outputs(), 1, "hessian_pattern: the compiled function has {} outputs", self.outputs());
+        &self.hessian_cache().0
+    }
+
+    /// The column coloring used by [`sparse_hessian`](Self::sparse_hessian)
+    /// (a distance-2 coloring; see the [`coloring`](super::coloring) notes).
+    pub fn hessian_coloring(&self) -> &ColumnColoring {
+        assert_eq!(self.outputs(), 1, "hessian_coloring: the compiled function has {} outputs", self.outputs());
+        &self.hessian_cache().1
+    }
+
+    /// The Jacobian at `x` in CSR form: one forward pass and one tangent sweep
+    /// per color of [`jacobian_coloring`](Self::jacobian_coloring).
+    ///
+    /// ```
+    /// use wengert_tape::compile::compile_vec;
+    /// // A banded map: y_i = x_i · x_{i+1}.
+    /// let f = compile_vec(|x| x.windows(2).map(|w| w[0] * w[1]).collect(), &[1.0; 6]).unwrap();
+    /// let j = f.sparse_jacobian(&[1.0, 2.0, 3.0, 4.0, 5.0, 6.0]).unwrap();
+    /// assert_eq!(f.jacobian_coloring().count, 2);
+    /// assert_eq!((j.get(2, 2), j.get(2, 3), j.get(2, 4)), (4.0, 3.0, 0.0));
+    /// ```
+    pub fn sparse_jacobian(&self, x: &[f64]) -> Result<CsrMatrix, ReplayError> {
+        let (pattern, coloring) = self.jacobian_cache();
+        let n = self.inputs();
+        self.with_forward(x, |p, w| {
+            let m = p.outputs.len();
+            // out_t[c * m + i]: output i's tangent along color c.
+            let mut out_t = vec![0.0; coloring.count * m];
+            for c in 0..coloring.count {
+                w.adj.clear();
+                w.adj.resize(p.n_slots(), 0.0);
+                for j in 0..n {
+                    if coloring.colors[j] as usize == c {
+                        w.adj[1 + j] = 1.0;
+                    }
+                }
+                tangent(p, &w.partials, &mut w.adj);
+                for (i, &s) in p.outputs.iter().enumerate() {
+                    out_t[c * m + i] = w.adj[s as usize];
+                }
+            }
+            let mut values = Vec::with_capacity(pattern.nnz());
+            for i in 0..m {
+                for &j in pattern.row(i) {
+                    values.push(out_t[coloring.colors[j] as usize * m + i]);
+                }
+            }
+            CsrMatrix { pattern: pattern.clone(), values }
+        })
+    }
+
+    /// The Hessian at `x` in CSR form (both triangles): one forward pass, one
+    /// reverse sweep, and one second-order sweep carrying all colors of
+    /// [`hessian_coloring`](Self::hessian_coloring) at once (see the module
+    /// notes). Pattern and coloring are computed on the first call and kept.
+    ///
+    /// ```
+    /// use wengert_tape::compile::compile;
+    /// use wengert_tape::Scalar;
+    /// // Extended Rosenbrock: a tridiagonal Hessian, 3 colors whatever n is.
+    /// let n = 50;
+    /// let f = compile(
+    ///     |x| x.windows(2).map(|w| (w[1] - w[0].square()).square() * 100.0 + (w[0] - 1.0).square()).sum(),
+    ///     &vec![0.5; n],
+    /// )
+    /// .unwrap();
+    /// let h = f.sparse_hessian(&vec![0.5; n]).unwrap();
+    /// assert_eq!((f.hessian_coloring().count, h.pattern.nnz()), (3, 3 * n - 2));
+    /// assert!((h.get(1, 0) - (-400.0 * 0.5)).abs() < 1e-12);
+    /// ```
+    pub fn sparse_hessian(&self, x: &[f64]) -> Result<CsrMatrix, ReplayError> {
+        if self.outputs() != 1 {
+            return Err(ReplayError::NotScalar { outputs: self.outputs() });
+        }
+        let (pattern, coloring) = self.hessian_cache();
+        let hs = self.hessian_times_colors(x, coloring)?;
+        let cc = coloring.count;
+        let mut values = Vec::with_capacity(pattern.nnz());
+        for i in 0..pattern.rows {
+            for &j in pattern.row(i) {
+                values.push(hs[i * cc + coloring.colors[j] as usize]);
+            }
+        }
+        Ok(CsrMatrix { pattern: pattern.clone(), values })
+    }
+
+    /// The dense Hessian at `x`, exactly: [`sparse_hessian`](Self::sparse_hessian)
+    /// (which carries one column per color — `n` for a dense Hessian) expanded.
+    ///
+    /// ```
+    /// use wengert_tape::compile::compile;
+    /// let f = compile(|x| x[0] * x[0] * x[1], &[1.0, 1.0]).unwrap();
+    /// let h = f.hessian(&[3.0, 2.0]).unwrap();
+    /// assert_eq!(h.as_slice(), &[4.0, 6.0, 6.0, 0.0]);
+    /// ```
+    pub fn hessian(&self, x: &[f64]) -> Result<Matrix<f64>, ReplayError> {
+        Ok(self.sparse_hessian(x)?.to_dense())
+    }
+
+    /// `H S` at `x`, where column `c` of `S` is the sum of the unit vectors of
+    /// the inputs of color `c`; returned as `n × colors`, row-major.
+    fn hessian_times_colors(&self, x: &[f64], coloring: &ColumnColoring) -> Result<Vec<f64>, ReplayError> {
+        let n = self.inputs();
+        let cc = coloring.count;
+        let dual_ops = self.dual_ops();
+        self.with_forward(x, |p, w| {
+            let first_op = p.first_op();
+            let n_slots = p.n_slots();
+            // First-order adjoints.
+            w.adj.clear();
+            w.adj.resize(n_slots, 0.0);
+            w.adj[p.outputs[0] as usize] += 1.0;
+            reverse(p, &w.partials, &mut w.adj);
+            // Tangents ṫ = J S, all colors per slot side by side.
+            let mut t = vec![0.0; n_slots * cc];
+            for j in 0..n {
+                t[(1 + j) * cc + coloring.colors[j] as usize] = 1.0;
+            }
+            // Second partials of the nonlinear ops.
+            let mut second = vec![[0.0f64; 3]; p.ops.len()];
+            for k in 0..p.ops.len() {
+                let (aa, ab, bb) = p.ops[k].second_order();
+                let (a, b) = (w.vals[p.arg_a[k] as usize], w.vals[p.arg_b[k] as usize]);
+                let [da, db] = w.partials[k];
+                let r = first_op + k;
+                let (ta_range, tb_range) = (p.arg_a[k] as usize * cc, p.arg_b[k] as usize * cc);
+                let b_used = p.arg_b[k] != 0;
+                if aa || ab {
+                    let (_, dda, ddb) = dual_ops[k].eval(Dual::new(a, 1.0), Dual::new(b, 0.0));
+                    second[k][0] = dda.eps;
+                    second[k][1] = ddb.eps;
+                }
+                if bb {
+                    let (_, _, ddb) = dual_ops[k].eval(Dual::new(a, 0.0), Dual::new(b, 1.0));
+                    second[k][2] = ddb.eps;
+                }
+                for c in 0..cc {
+                    let mut out = times_nonzero(da, t[ta_range + c]);
+                    if b_used {
+                        out += times_nonzero(db, t[tb_range + c]);
+                    }
+                    t[r * cc + c] = out;
+                }
+            }
+            // Second-order adjoints, all colors at once.
+            let mut ad = vec![0.0; n_slots * cc];
+            for k in (0..p.ops.len()).rev() {
+                let r = first_op + k;
+                let g = w.adj[r];
+                let gd_zero = ad[r * cc..(r + 1) * cc].iter().all(|&v| v == 0.0);
+                if g == 0.0 && gd_zero {
+                    continue;
+                }
+                let [da, db] = w.partials[k];
+                let [haa, hab, hbb] = second[k];
+                let (a, b) = (p.arg_a[k] as usize, p.arg_b[k] as usize);
+                let curved = haa != 0.0 || hab != 0.0 || hbb != 0.0;
+                for c in 0..cc {
+                    let gd = ad[r * cc + c];
+                    let (ta, tb) = (t[a * cc + c], t[b * cc + c]);
+                    let mut to_a = times_nonzero(da, gd);
+                    let mut to_b = if b != 0 { times_nonzero(db, gd) } else { 0.0 };
+                    if curved && g != 0.0 {
+                        to_a += times_nonzero(haa, ta) * g + times_nonzero(hab, tb) * g;
+                        to_b += times_nonzero(hab, ta) * g + times_nonzero(hbb, tb) * g;
+                    }
+                    ad[a * cc + c] += to_a;
+                    if b != 0 {
+                        ad[b * cc + c] += to_b;
+                    }
+                }
+            }
+            ad[cc..(1 + n) * cc].to_vec()
+        })
+    }
+
+    /// The program's ops over dual numbers (converted once).
+    pub(crate) fn dual_ops(&self) -> &[ScalarOp<Dual<f64>>] {
+        self.dual_ops_cell().get_or_init(|| self.program.ops.iter().map(|op| op.map_const(Dual::from_f64)).collect())
+    }
+}
