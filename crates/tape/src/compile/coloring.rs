@@ -30,11 +30,20 @@ pub struct ColumnColoring {
 /// Colors the columns of `pattern` greedily (each column the smallest color
 /// no column sharing a row with it has).
 pub fn color_columns(pattern: &SparsityPattern) -> ColumnColoring {
-    // Column → rows.
-    let mut col_rows: Vec<Vec<usize>> = vec![Vec::new(); pattern.cols];
+    // Column → rows (the transpose, by a counting sort).
+    let mut col_ptr = vec![0usize; pattern.cols + 1];
+    for &j in &pattern.col_idx {
+        col_ptr[j + 1] += 1;
+    }
+    for j in 0..pattern.cols {
+        col_ptr[j + 1] += col_ptr[j];
+    }
+    let mut col_rows = vec![0usize; pattern.nnz()];
+    let mut next = col_ptr.clone();
     for i in 0..pattern.rows {
         for &j in pattern.row(i) {
-            col_rows[j].push(i);
+            col_rows[next[j]] = i;
+            next[j] += 1;
         }
     }
     let mut colors = vec![u32::MAX; pattern.cols];
@@ -42,7 +51,7 @@ pub fn color_columns(pattern: &SparsityPattern) -> ColumnColoring {
     let mut forbidden: Vec<usize> = Vec::new();
     let mut count = 0usize;
     for j in 0..pattern.cols {
-        for &i in &col_rows[j] {
+        for &i in &col_rows[col_ptr[j]..col_ptr[j + 1]] {
             for &k in pattern.row(i) {
                 let c = colors[k];
                 if c != u32::MAX {

@@ -216,11 +216,17 @@ impl Compiled {
         self.check_len("gradient buffer", grad.len(), self.inputs())?;
         self.with_forward(x, |p, w| {
             let out = p.outputs[0] as usize;
-            w.adj.clear();
-            w.adj.resize(p.n_slots(), 0.0);
-            w.adj[out] += 1.0;
-            reverse(p, &w.partials, &mut w.adj);
-            grad.copy_from_slice(&w.adj[1..p.first_op()]);
+            let n_slots = p.n_slots();
+            w.zero_adj(n_slots);
+            let adj = &mut w.adj;
+            adj[out] += 1.0;
+            reverse(p, &w.partials, adj);
+            grad.copy_from_slice(&adj[1..p.first_op()]);
+            // The sweep zeroed every op's slot; zero the rest, so the next call
+            // need not clear the whole buffer.
+            adj[..p.first_op()].fill(0.0);
+            adj[p.first_const()..].fill(0.0);
+            w.adj_zero = true;
             w.vals[out]
         })
     }
@@ -229,8 +235,7 @@ impl Compiled {
     pub fn vjp(&self, x: &[f64], u: &[f64]) -> Result<(Vec<f64>, Vec<f64>), ReplayError> {
         self.check_len("cotangent", u.len(), self.outputs())?;
         self.with_forward(x, |p, w| {
-            w.adj.clear();
-            w.adj.resize(p.n_slots(), 0.0);
+            w.zero_adj(p.n_slots());
             for (&s, &ui) in p.outputs.iter().zip(u) {
                 w.adj[s as usize] += ui;
             }
@@ -244,8 +249,7 @@ impl Compiled {
     pub fn jvp(&self, x: &[f64], v: &[f64]) -> Result<(Vec<f64>, Vec<f64>), ReplayError> {
         self.check_len("direction", v.len(), self.inputs())?;
         self.with_forward(x, |p, w| {
-            w.adj.clear();
-            w.adj.resize(p.n_slots(), 0.0);
+            w.zero_adj(p.n_slots());
             w.adj[1..p.first_op()].copy_from_slice(v);
             tangent(p, &w.partials, &mut w.adj);
             let ys = p.outputs.iter().map(|&s| w.vals[s as usize]).collect();

@@ -24,11 +24,25 @@ pub(crate) struct Work<T> {
     pub(crate) partials: Vec<[T; 2]>,
     /// Adjoint (or tangent) of every slot.
     pub(crate) adj: Vec<T>,
+    /// Whether `adj` is known to be all zeros (the gradient path leaves it so,
+    /// which spares the next call a pass over it).
+    pub(crate) adj_zero: bool,
 }
 
 impl<T> Default for Work<T> {
     fn default() -> Self {
-        Work { vals: Vec::new(), partials: Vec::new(), adj: Vec::new() }
+        Work { vals: Vec::new(), partials: Vec::new(), adj: Vec::new(), adj_zero: false }
+    }
+}
+
+impl<T: Scalar> Work<T> {
+    /// `adj` as `n` zeros.
+    pub(crate) fn zero_adj(&mut self, n: usize) {
+        if !(self.adj_zero && self.adj.len() == n) {
+            self.adj.clear();
+            self.adj.resize(n, T::zero());
+        }
+        self.adj_zero = false;
     }
 }
 
@@ -38,19 +52,26 @@ pub(crate) fn forward<T: Scalar>(program: &Program, ops: &[ScalarOp<T>], x: &[T]
     let first_op = program.first_op();
     let first_const = program.first_const();
     let vals = &mut work.vals;
-    vals.clear();
-    vals.resize(n_slots, T::zero());
+    // Every slot but the sink is overwritten below: no need to clear.
+    if vals.len() != n_slots {
+        vals.clear();
+        vals.resize(n_slots, T::zero());
+    }
+    vals[0] = T::zero();
     vals[1..first_op].copy_from_slice(x);
     for (v, &c) in vals[first_const..].iter_mut().zip(&program.consts) {
         *v = T::from_f64(c);
     }
     let partials = &mut work.partials;
-    partials.clear();
-    partials.reserve(ops.len());
-    for (k, ((&op, &a), &b)) in ops.iter().zip(&program.arg_a).zip(&program.arg_b).enumerate() {
+    if partials.len() != ops.len() {
+        partials.clear();
+        partials.resize(ops.len(), [T::zero(); 2]);
+    }
+    let args = program.arg_a.iter().zip(&program.arg_b);
+    for (k, ((&op, (&a, &b)), d)) in ops.iter().zip(args).zip(partials.iter_mut()).enumerate() {
         let (value, da, db) = op.eval(vals[a as usize], vals[b as usize]);
         vals[first_op + k] = value;
-        partials.push([da, db]);
+        *d = [da, db];
     }
 }
 
@@ -75,19 +96,30 @@ pub(crate) fn check_guards<T: Scalar>(program: &Program, vals: &[T]) -> Result<(
 }
 
 /// The reverse sweep over the stored partials: `adj` must hold the seeds
-/// (`∂L/∂output` in the outputs' slots, zero elsewhere).
+/// (`∂L/∂output` in the outputs' slots, zero elsewhere). Each op's slot is
+/// reset to zero once read, so afterwards only the inputs, constants and sink
+/// can be nonzero.
 pub(crate) fn reverse<T: Scalar>(program: &Program, partials: &[[T; 2]], adj: &mut [T]) {
+    reverse_sweep::<T, true>(program, partials, adj);
+}
+
+/// [`reverse`] keeping every op's adjoint (second-order sweeps read them).
+pub(crate) fn reverse_keeping<T: Scalar>(program: &Program, partials: &[[T; 2]], adj: &mut [T]) {
+    reverse_sweep::<T, false>(program, partials, adj);
+}
+
+#[inline(always)]
+fn reverse_sweep<T: Scalar, const RESET: bool>(program: &Program, partials: &[[T; 2]], adj: &mut [T]) {
     let first_op = program.first_op();
-    for k in (0..partials.len()).rev() {
-        let g = adj[first_op + k];
+    let args = program.arg_a.iter().zip(&program.arg_b);
+    for (k, (&[da, db], (&a, &b))) in partials.iter().zip(args).enumerate().rev() {
+        let g = if RESET { std::mem::replace(&mut adj[first_op + k], T::zero()) } else { adj[first_op + k] };
         // As on the tape: a node that does not reach the output is skipped, so
         // its partials (possibly infinite) cannot poison the gradient.
         if g.is_exact_zero() {
             continue;
         }
-        let [da, db] = partials[k];
-        adj[program.arg_a[k] as usize] += da * g;
-        let b = program.arg_b[k];
+        adj[a as usize] += da * g;
         if b != 0 {
             adj[b as usize] += db * g;
         }

@@ -23,7 +23,7 @@ use super::coloring::{color_columns, ColumnColoring};
 use super::csr::{CsrMatrix, SparsityPattern};
 use super::error::ReplayError;
 use super::function::Compiled;
-use super::replay::{reverse, tangent};
+use super::replay::{reverse_keeping, tangent};
 use super::sparsity::{hessian_pattern, jacobian_pattern};
 use crate::scalar_op::ScalarOp;
 
@@ -115,8 +115,7 @@ impl Compiled {
             // out_t[c * m + i]: output i's tangent along color c.
             let mut out_t = vec![0.0; coloring.count * m];
             for c in 0..coloring.count {
-                w.adj.clear();
-                w.adj.resize(p.n_slots(), 0.0);
+                w.zero_adj(p.n_slots());
                 for j in 0..n {
                     if coloring.colors[j] as usize == c {
                         w.adj[1 + j] = 1.0;
@@ -195,10 +194,9 @@ impl Compiled {
             let first_op = p.first_op();
             let n_slots = p.n_slots();
             // First-order adjoints.
-            w.adj.clear();
-            w.adj.resize(n_slots, 0.0);
+            w.zero_adj(n_slots);
             w.adj[p.outputs[0] as usize] += 1.0;
-            reverse(p, &w.partials, &mut w.adj);
+            reverse_keeping(p, &w.partials, &mut w.adj);
             // Tangents ṫ = J S, all colors per slot side by side.
             let mut t = vec![0.0; n_slots * cc];
             for j in 0..n {
