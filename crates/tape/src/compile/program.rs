@@ -68,6 +68,28 @@ impl Program {
         self.first_const() + self.consts.len()
     }
 
+    /// Checks what the replay loops rely on to index without bounds checks:
+    /// op `k`'s operands are slots below its own (`first_op() + k`) or
+    /// constants, and every slot (operands, guards, outputs) is below
+    /// `n_slots()`. A program that fails this is never built.
+    pub(crate) fn validate(&self) -> Result<(), CompileError> {
+        let (first_op, first_const, n_slots) = (self.first_op(), self.first_const(), self.n_slots());
+        let ok_operand = |k: usize, s: u32| {
+            let s = s as usize;
+            s < first_op + k || (first_const..n_slots).contains(&s)
+        };
+        let ops_ok = self.arg_a.len() == self.ops.len()
+            && self.arg_b.len() == self.ops.len()
+            && (0..self.ops.len()).all(|k| ok_operand(k, self.arg_a[k]) && ok_operand(k, self.arg_b[k]));
+        let rest_ok = self.guards.iter().all(|g| g.args.iter().all(|&s| (s as usize) < n_slots))
+            && self.outputs.iter().all(|&s| (s as usize) < n_slots);
+        if ops_ok && rest_ok {
+            Ok(())
+        } else {
+            Err(CompileError::UnloggedNode)
+        }
+    }
+
     /// Builds the program from a compile-mode log. `n_nodes` is the number of
     /// scalar nodes the tape holds: it must be the sink, the inputs and one node
     /// per logged op, in order (anything else was written by something a
@@ -96,6 +118,8 @@ impl Program {
         let first_const = first_op + log.ops.len();
         let mut consts = Vec::new();
         let mut slot = |operand: Operand<f64>| -> u32 {
+            // Node numbers fit in `u32` (the tape panics beyond), and so do
+            // constants: at most two per op.
             match operand {
                 Operand::Node(i) => i,
                 Operand::Unused => 0,
@@ -128,6 +152,30 @@ impl Program {
             program.outputs.push(s);
         }
         program.consts = consts;
+        program.validate()?;
         Ok(program)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::log::{LoggedOp, OpLog, Operand};
+    use super::{OutputRef, Program};
+    use crate::scalar_op::ScalarOp;
+
+    fn log(args: [Operand<f64>; 2]) -> OpLog<f64> {
+        OpLog { ops: vec![LoggedOp { node: 2, op: ScalarOp::Add, args }], guards: Vec::new() }
+    }
+
+    #[test]
+    fn a_program_whose_operand_is_not_yet_computed_is_refused() {
+        // One input (slot 1), op 0 writes slot 2.
+        let good = Program::from_log(log([Operand::Node(1), Operand::Const(2.0)]), 1, 3, &[OutputRef::Node(2)]);
+        assert!(good.is_ok());
+        for bad in [Operand::Node(2), Operand::Node(7)] {
+            let p = Program::from_log(log([Operand::Node(1), bad]), 1, 3, &[OutputRef::Node(2)]);
+            assert!(p.is_err(), "{bad:?} accepted");
+        }
+        assert!(Program::from_log(log([Operand::Node(1), Operand::Unused]), 1, 3, &[OutputRef::Node(9)]).is_err());
     }
 }

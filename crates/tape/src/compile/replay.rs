@@ -67,10 +67,21 @@ pub(crate) fn forward<T: Scalar>(program: &Program, ops: &[ScalarOp<T>], x: &[T]
         partials.clear();
         partials.resize(ops.len(), [T::zero(); 2]);
     }
+    assert_eq!(ops.len(), program.ops.len(), "replay: op array of another program");
     let args = program.arg_a.iter().zip(&program.arg_b);
     for (k, ((&op, (&a, &b)), d)) in ops.iter().zip(args).zip(partials.iter_mut()).enumerate() {
-        let (value, da, db) = op.eval(vals[a as usize], vals[b as usize]);
-        vals[first_op + k] = value;
+        debug_assert!((a as usize) < vals.len() && (b as usize) < vals.len() && first_op + k < vals.len());
+        // SAFETY: every `Program` is built by `Program::from_log`, which runs
+        // `Program::validate`: each operand slot is below `n_slots()` (and its
+        // fields are never mutated afterwards). `vals.len() == n_slots()` (resized
+        // above), and `first_op + k < first_const() <= n_slots()` because
+        // `k < ops.len()` (`ops` is the program's op array or a cast of it, of
+        // the same length — asserted below the loop's setup). So all three
+        // indices are in bounds. Tested by `compile.rs` (every replay) and
+        // `program::tests` (validation refuses bad operands).
+        let (va, vb) = unsafe { (*vals.get_unchecked(a as usize), *vals.get_unchecked(b as usize)) };
+        let (value, da, db) = op.eval(va, vb);
+        unsafe { *vals.get_unchecked_mut(first_op + k) = value };
         *d = [da, db];
     }
 }
@@ -110,6 +121,10 @@ pub(crate) fn reverse_keeping<T: Scalar>(program: &Program, partials: &[[T; 2]],
 
 #[inline(always)]
 fn reverse_sweep<T: Scalar, const RESET: bool>(program: &Program, partials: &[[T; 2]], adj: &mut [T]) {
+    assert!(
+        adj.len() >= program.n_slots() && partials.len() == program.ops.len(),
+        "replay: buffers of another program"
+    );
     let first_op = program.first_op();
     let args = program.arg_a.iter().zip(&program.arg_b);
     for (k, (&[da, db], (&a, &b))) in partials.iter().zip(args).enumerate().rev() {
@@ -119,9 +134,12 @@ fn reverse_sweep<T: Scalar, const RESET: bool>(program: &Program, partials: &[[T
         if g.is_exact_zero() {
             continue;
         }
-        adj[a as usize] += da * g;
+        // SAFETY: as in `forward`, operand slots are below `n_slots()`
+        // (`Program::validate`), and `adj` is at least that long (asserted before
+        // the loop).
+        unsafe { *adj.get_unchecked_mut(a as usize) += da * g };
         if b != 0 {
-            adj[b as usize] += db * g;
+            unsafe { *adj.get_unchecked_mut(b as usize) += db * g };
         }
     }
 }

@@ -14,7 +14,7 @@
 //!   forward-over-reverse HVP, with the transcendental work done once instead of
 //!   once per color.
 
-use std::cell::OnceCell;
+use std::cell::{OnceCell, RefCell};
 
 use wengert_dual::Dual;
 use wengert_ops::{Matrix, Scalar};
@@ -32,6 +32,24 @@ use crate::scalar_op::ScalarOp;
 pub(crate) struct SparseCache {
     jacobian: OnceCell<(SparsityPattern, ColumnColoring)>,
     hessian: OnceCell<(SparsityPattern, ColumnColoring)>,
+    /// The ops with a second derivative, and which (see
+    /// [`ScalarOp::second_order`]).
+    nonlinear: OnceCell<Vec<(u32, SecondOrder)>>,
+    /// Buffers of the second-order sweeps, reused across calls.
+    work: RefCell<HessianWork>,
+}
+
+/// Which second partials of an op can be nonzero: `(∂²/∂a², ∂²/∂a∂b, ∂²/∂b²)`.
+type SecondOrder = (bool, bool, bool);
+
+/// Buffers of [`Compiled::sparse_hessian`]: every op's second partials (zero
+/// for the affine ops, which are never rewritten), tangents and second-order
+/// adjoints in lanes.
+#[derive(Debug, Default)]
+struct HessianWork {
+    second: Vec<[f64; 3]>,
+    t: Vec<[f64; LANES]>,
+    ad: Vec<[f64; LANES]>,
 }
 
 /// `x · y`, or 0 when `y` is exactly 0 (so an infinite partial of an operand
@@ -42,6 +60,71 @@ fn times_nonzero(x: f64, y: f64) -> f64 {
         0.0
     } else {
         x * y
+    }
+}
+
+/// Directions carried together by the second-order sweeps (one AVX register
+/// of `f64`).
+const LANES: usize = 4;
+
+/// `x · y` lane by lane, a lane with `y = 0` giving 0 even if `x` is infinite
+/// (only checked when `x` is not finite: the common case is one multiply).
+#[inline(always)]
+fn scale(x: f64, y: &[f64; LANES]) -> [f64; LANES] {
+    if x.is_finite() {
+        y.map(|v| x * v)
+    } else {
+        y.map(|v| times_nonzero(x, v))
+    }
+}
+
+#[inline(always)]
+fn add(a: [f64; LANES], b: [f64; LANES]) -> [f64; LANES] {
+    std::array::from_fn(|i| a[i] + b[i])
+}
+
+/// The tangent sweep `ṫ = J S` (the inputs' lanes of `t` seeded, the rest
+/// zero) and the second-order reverse sweep: afterwards `ad` holds `H S` in
+/// the inputs' slots. `adj` holds the first-order adjoints of every slot,
+/// `second` each op's `[φ_aa, φ_ab, φ_bb]`.
+fn second_order_sweeps(
+    p: &super::program::Program,
+    partials: &[[f64; 2]],
+    second: &[[f64; 3]],
+    adj: &[f64],
+    t: &mut [[f64; LANES]],
+    ad: &mut [[f64; LANES]],
+) {
+    let first_op = p.first_op();
+    for k in 0..p.ops.len() {
+        let [da, db] = partials[k];
+        let (a, b) = (p.arg_a[k] as usize, p.arg_b[k] as usize);
+        let mut v = scale(da, &t[a]);
+        if b != 0 {
+            v = add(v, scale(db, &t[b]));
+        }
+        t[first_op + k] = v;
+    }
+    for k in (0..p.ops.len()).rev() {
+        let r = first_op + k;
+        let (g, gd) = (adj[r], std::mem::replace(&mut ad[r], [0.0; LANES]));
+        if g == 0.0 && gd == [0.0; LANES] {
+            continue;
+        }
+        let [da, db] = partials[k];
+        let [haa, hab, hbb] = second[k];
+        let (a, b) = (p.arg_a[k] as usize, p.arg_b[k] as usize);
+        let mut to_a = scale(da, &gd);
+        let mut to_b = if b != 0 { scale(db, &gd) } else { [0.0; LANES] };
+        if g != 0.0 && (haa != 0.0 || hab != 0.0 || hbb != 0.0) {
+            let (ta, tb) = (t[a], t[b]);
+            to_a = add(to_a, scale(g, &add(scale(haa, &ta), scale(hab, &tb))));
+            to_b = add(to_b, scale(g, &add(scale(hab, &ta), scale(hbb, &tb))));
+        }
+        ad[a] = add(ad[a], to_a);
+        if b != 0 {
+            ad[b] = add(ad[b], to_b);
+        }
     }
 }
 
@@ -190,73 +273,67 @@ impl Compiled {
         let n = self.inputs();
         let cc = coloring.count;
         let dual_ops = self.dual_ops();
+        let nonlinear = self.sparse.nonlinear.get_or_init(|| {
+            let ops = self.program.ops.iter().enumerate();
+            ops.map(|(k, op)| (k as u32, op.second_order())).filter(|(_, f)| f.0 || f.1 || f.2).collect()
+        });
+        let mut fresh = HessianWork::default();
+        let mut borrowed = self.sparse.work.try_borrow_mut();
+        let hw = match borrowed.as_mut() {
+            Ok(w) => &mut **w,
+            Err(_) => &mut fresh,
+        };
         self.with_forward(x, |p, w| {
-            let first_op = p.first_op();
             let n_slots = p.n_slots();
             // First-order adjoints.
             w.zero_adj(n_slots);
             w.adj[p.outputs[0] as usize] += 1.0;
             reverse_keeping(p, &w.partials, &mut w.adj);
-            // Tangents ṫ = J S, all colors per slot side by side.
-            let mut t = vec![0.0; n_slots * cc];
-            for j in 0..n {
-                t[(1 + j) * cc + coloring.colors[j] as usize] = 1.0;
+            if hw.second.len() != p.ops.len() || hw.t.len() != n_slots {
+                hw.second = vec![[0.0; 3]; p.ops.len()];
+                hw.t = vec![[0.0; LANES]; n_slots];
+                hw.ad = vec![[0.0; LANES]; n_slots];
             }
-            // Second partials of the nonlinear ops.
-            let mut second = vec![[0.0f64; 3]; p.ops.len()];
-            for k in 0..p.ops.len() {
-                let (aa, ab, bb) = p.ops[k].second_order();
+            // Second partials of the nonlinear ops, from the op table on duals.
+            for &(k, (aa, ab, bb)) in nonlinear {
+                let k = k as usize;
                 let (a, b) = (w.vals[p.arg_a[k] as usize], w.vals[p.arg_b[k] as usize]);
-                let [da, db] = w.partials[k];
-                let r = first_op + k;
-                let (ta_range, tb_range) = (p.arg_a[k] as usize * cc, p.arg_b[k] as usize * cc);
-                let b_used = p.arg_b[k] != 0;
+                let h = &mut hw.second[k];
                 if aa || ab {
                     let (_, dda, ddb) = dual_ops[k].eval(Dual::new(a, 1.0), Dual::new(b, 0.0));
-                    second[k][0] = dda.eps;
-                    second[k][1] = ddb.eps;
+                    h[0] = dda.eps;
+                    h[1] = ddb.eps;
                 }
                 if bb {
                     let (_, _, ddb) = dual_ops[k].eval(Dual::new(a, 0.0), Dual::new(b, 1.0));
-                    second[k][2] = ddb.eps;
-                }
-                for c in 0..cc {
-                    let mut out = times_nonzero(da, t[ta_range + c]);
-                    if b_used {
-                        out += times_nonzero(db, t[tb_range + c]);
-                    }
-                    t[r * cc + c] = out;
+                    h[2] = ddb.eps;
                 }
             }
-            // Second-order adjoints, all colors at once.
-            let mut ad = vec![0.0; n_slots * cc];
-            for k in (0..p.ops.len()).rev() {
-                let r = first_op + k;
-                let g = w.adj[r];
-                let gd_zero = ad[r * cc..(r + 1) * cc].iter().all(|&v| v == 0.0);
-                if g == 0.0 && gd_zero {
-                    continue;
+            // Colors go through in blocks of LANES, each block one tangent
+            // sweep and one second-order sweep over lane arrays. The tangent
+            // sweep overwrites every op's slot, and the second-order sweep
+            // leaves every op's slot zero: only the others are reset here.
+            let mut out = vec![0.0; n * cc];
+            let first_op = p.first_op();
+            for base in (0..cc).step_by(LANES) {
+                let first_const = p.first_const();
+                for buffer in [&mut hw.t, &mut hw.ad] {
+                    buffer[..first_op].fill([0.0; LANES]);
+                    buffer[first_const..].fill([0.0; LANES]);
                 }
-                let [da, db] = w.partials[k];
-                let [haa, hab, hbb] = second[k];
-                let (a, b) = (p.arg_a[k] as usize, p.arg_b[k] as usize);
-                let curved = haa != 0.0 || hab != 0.0 || hbb != 0.0;
-                for c in 0..cc {
-                    let gd = ad[r * cc + c];
-                    let (ta, tb) = (t[a * cc + c], t[b * cc + c]);
-                    let mut to_a = times_nonzero(da, gd);
-                    let mut to_b = if b != 0 { times_nonzero(db, gd) } else { 0.0 };
-                    if curved && g != 0.0 {
-                        to_a += times_nonzero(haa, ta) * g + times_nonzero(hab, tb) * g;
-                        to_b += times_nonzero(hab, ta) * g + times_nonzero(hbb, tb) * g;
+                for (j, &c) in coloring.colors.iter().enumerate() {
+                    let c = c as usize;
+                    if c >= base && c < base + LANES {
+                        hw.t[1 + j][c - base] = 1.0;
                     }
-                    ad[a * cc + c] += to_a;
-                    if b != 0 {
-                        ad[b * cc + c] += to_b;
-                    }
+                }
+                second_order_sweeps(p, &w.partials, &hw.second, &w.adj, &mut hw.t, &mut hw.ad);
+                let lanes = LANES.min(cc - base);
+                for (j, row) in out.chunks_exact_mut(cc).enumerate() {
+                    row[base..base + lanes].copy_from_slice(&hw.ad[1 + j][..lanes]);
                 }
             }
-            ad[cc..(1 + n) * cc].to_vec()
+            out
         })
     }
 
