@@ -440,3 +440,32 @@ fn compiled_functions_are_cloned_and_reused_across_calls() {
     assert!(c.bytes_per_op() > 0.0);
     let _ = Matrix::<f64>::zeros(1, 1);
 }
+
+#[test]
+fn a_compiled_function_is_an_objective() {
+    use wengert_tape::Objective;
+    fn model<T: Real>(x: &[T]) -> T {
+        (x[0] * x[1]).sin() + x[0].square() * 0.5 + x[1].exp()
+    }
+    let c = compile(|v| model(v), &[0.2, 0.3]).unwrap();
+    let x = [0.4, -0.1];
+    assert_eq!(Objective::value(&c, &x), model(&x));
+    assert_eq!(c.eval(&x), model(&x));
+    let (v, g) = Objective::value_and_grad(&c, &x);
+    assert_eq!((v, g.clone()), c.value_and_gradient(&x).unwrap());
+    // Generic eval on tape variables: the replay is itself recorded.
+    let g_tape = grad(|v| c.eval(v), &x);
+    assert!(g_tape.iter().zip(&g).all(|(a, b)| (a - b).abs() < 1e-15));
+    let h = Objective::hessian(&c, &x);
+    assert!(h.max_abs_diff(&hessian(|v| model(v), &x)) < 1e-13);
+    let hv = Objective::hvp(&c, &x, &[1.0, 0.0]);
+    assert!((hv[0] - h[(0, 0)]).abs() < 1e-13 && (hv[1] - h[(1, 0)]).abs() < 1e-13);
+}
+
+#[test]
+#[should_panic(expected = "guard #0")]
+fn the_objective_of_a_compiled_function_panics_where_a_guard_flips() {
+    use wengert_tape::Objective;
+    let c = compile(|x| x[0].abs(), &[1.0]).unwrap();
+    let _ = Objective::grad(&c, &[-1.0]);
+}

@@ -34,7 +34,8 @@
 //!
 //! Files: `log` (what compile mode writes), `program` (the op arrays),
 //! `replay` (the loops), `function` ([`Compiled`], [`compile`]), `error`,
-//! `recompiling` ([`Recompiling`]), `sparsity`, `coloring`, `csr`, `sparse`
+//! `recompiling` ([`Recompiling`]), `objective` ([`Objective`](crate::Objective) for
+//! [`Compiled`]), `sparsity`, `coloring`, `csr`, `sparse`
 //! (sparse derivatives), `dot` (export).
 
 mod coloring;
@@ -43,6 +44,7 @@ mod dot;
 mod error;
 mod function;
 pub(crate) mod log;
+mod objective;
 mod program;
 mod recompiling;
 mod replay;
