@@ -109,7 +109,11 @@ fn report() {
             );
         }
         if let Some(h) = m("tape_hessian", n) {
-            println!("  tape `hessian` (n HVPs, for reference) {}: {:.1}× a recorded gradient", common::human(h), h / rec);
+            println!(
+                "  tape `hessian` (n HVPs, for reference) {}: {:.1}× a recorded gradient",
+                common::human(h),
+                h / rec
+            );
         }
     }
     let n = 1_000_000;
