@@ -20,7 +20,9 @@
 //! (every derivative transform: `grad`, `value_and_grad`, `vjp`, `jvp`,
 //! `jacfwd`, `jacrev`, `jacobian`, `hvp`, `hessian`, `value_grad_hessian`, their
 //! function-returning forms in [`fns`], and the [`Objective`] trait; all
-//! re-exported here) and [gradient checking](gradcheck).
+//! re-exported here), [gradient checking](gradcheck) and [`compile`]
+//! (record a closure once, replay it at new inputs: guards, sparse Jacobians
+//! and Hessians by coloring, Graphviz export).
 #![warn(missing_docs)]
 
 mod anomaly;
@@ -54,3 +56,9 @@ pub use wengert_ops::{Matrix, Real, Scalar};
 #[cfg(doctest)]
 #[doc = include_str!("../../../docs/debugging.md")]
 pub struct DebuggingGuide;
+
+/// The guide in `docs/compile.md` (compiled functions, guards, sparsity),
+/// compiled as doc tests so that its code stays correct.
+#[cfg(doctest)]
+#[doc = include_str!("../../../docs/compile.md")]
+pub struct CompileGuide;

@@ -147,8 +147,9 @@ impl Compiled {
         (program + buffers) as f64 / p.ops.len().max(1) as f64
     }
 
-    pub(crate) fn dual_ops_cell(&self) -> &OnceCell<Vec<crate::ScalarOp<Dual<f64>>>> {
-        &self.dual_ops
+    /// The program's ops over dual numbers (converted once, for [`hvp`](Self::hvp)).
+    fn dual_ops(&self) -> &[crate::ScalarOp<Dual<f64>>] {
+        self.dual_ops.get_or_init(|| cast_ops(&self.program.ops))
     }
 
     pub(crate) fn check_len(&self, what: &'static str, found: usize, expected: usize) -> Result<(), ReplayError> {

@@ -17,7 +17,7 @@
 use std::cell::{OnceCell, RefCell};
 
 use wengert_dual::Dual;
-use wengert_ops::{Matrix, Scalar};
+use wengert_ops::Matrix;
 
 use super::coloring::{color_columns, ColumnColoring};
 use super::csr::{CsrMatrix, SparsityPattern};
@@ -25,7 +25,6 @@ use super::error::ReplayError;
 use super::function::Compiled;
 use super::replay::{reverse_keeping, tangent};
 use super::sparsity::{hessian_pattern, jacobian_pattern};
-use crate::scalar_op::ScalarOp;
 
 /// Patterns and colorings, computed on first use.
 #[derive(Debug, Default)]
@@ -42,9 +41,9 @@ pub(crate) struct SparseCache {
 /// Which second partials of an op can be nonzero: `(∂²/∂a², ∂²/∂a∂b, ∂²/∂b²)`.
 type SecondOrder = (bool, bool, bool);
 
-/// Buffers of [`Compiled::sparse_hessian`]: every op's second partials (zero
-/// for the affine ops, which are never rewritten), tangents and second-order
-/// adjoints in lanes.
+/// Buffers of [`Compiled::sparse_hessian`]: the second partials of the
+/// nonlinear ops (in the order of the `nonlinear` list), tangents and
+/// second-order adjoints in lanes.
 #[derive(Debug, Default)]
 struct HessianWork {
     second: Vec<[f64; 3]>,
@@ -86,10 +85,12 @@ fn add(a: [f64; LANES], b: [f64; LANES]) -> [f64; LANES] {
 /// The tangent sweep `ṫ = J S` (the inputs' lanes of `t` seeded, the rest
 /// zero) and the second-order reverse sweep: afterwards `ad` holds `H S` in
 /// the inputs' slots. `adj` holds the first-order adjoints of every slot,
-/// `second` each op's `[φ_aa, φ_ab, φ_bb]`.
+/// `second[i]` the `[φ_aa, φ_ab, φ_bb]` of op `nonlinear[i].0` (every other op
+/// is affine).
 fn second_order_sweeps(
     p: &super::program::Program,
     partials: &[[f64; 2]],
+    nonlinear: &[(u32, SecondOrder)],
     second: &[[f64; 3]],
     adj: &[f64],
     t: &mut [[f64; LANES]],
@@ -105,14 +106,21 @@ fn second_order_sweeps(
         }
         t[first_op + k] = v;
     }
+    // The nonlinear ops, met in reverse order alongside the sweep.
+    let mut next_curved = nonlinear.len();
     for k in (0..p.ops.len()).rev() {
         let r = first_op + k;
+        let mut h = [0.0; 3];
+        if next_curved > 0 && nonlinear[next_curved - 1].0 as usize == k {
+            next_curved -= 1;
+            h = second[next_curved];
+        }
         let (g, gd) = (adj[r], std::mem::replace(&mut ad[r], [0.0; LANES]));
         if g == 0.0 && gd == [0.0; LANES] {
             continue;
         }
         let [da, db] = partials[k];
-        let [haa, hab, hbb] = second[k];
+        let [haa, hab, hbb] = h;
         let (a, b) = (p.arg_a[k] as usize, p.arg_b[k] as usize);
         let mut to_a = scale(da, &gd);
         let mut to_b = if b != 0 { scale(db, &gd) } else { [0.0; LANES] };
@@ -272,7 +280,6 @@ impl Compiled {
     fn hessian_times_colors(&self, x: &[f64], coloring: &ColumnColoring) -> Result<Vec<f64>, ReplayError> {
         let n = self.inputs();
         let cc = coloring.count;
-        let dual_ops = self.dual_ops();
         let nonlinear = self.sparse.nonlinear.get_or_init(|| {
             let ops = self.program.ops.iter().enumerate();
             ops.map(|(k, op)| (k as u32, op.second_order())).filter(|(_, f)| f.0 || f.1 || f.2).collect()
@@ -289,23 +296,23 @@ impl Compiled {
             w.zero_adj(n_slots);
             w.adj[p.outputs[0] as usize] += 1.0;
             reverse_keeping(p, &w.partials, &mut w.adj);
-            if hw.second.len() != p.ops.len() || hw.t.len() != n_slots {
-                hw.second = vec![[0.0; 3]; p.ops.len()];
+            if hw.second.len() != nonlinear.len() || hw.t.len() != n_slots {
+                hw.second = vec![[0.0; 3]; nonlinear.len()];
                 hw.t = vec![[0.0; LANES]; n_slots];
                 hw.ad = vec![[0.0; LANES]; n_slots];
             }
             // Second partials of the nonlinear ops, from the op table on duals.
-            for &(k, (aa, ab, bb)) in nonlinear {
+            for (&(k, (aa, ab, bb)), h) in nonlinear.iter().zip(hw.second.iter_mut()) {
                 let k = k as usize;
                 let (a, b) = (w.vals[p.arg_a[k] as usize], w.vals[p.arg_b[k] as usize]);
-                let h = &mut hw.second[k];
+                let op = p.ops[k].map_const(Dual::constant);
                 if aa || ab {
-                    let (_, dda, ddb) = dual_ops[k].eval(Dual::new(a, 1.0), Dual::new(b, 0.0));
+                    let (_, dda, ddb) = op.eval(Dual::new(a, 1.0), Dual::new(b, 0.0));
                     h[0] = dda.eps;
                     h[1] = ddb.eps;
                 }
                 if bb {
-                    let (_, _, ddb) = dual_ops[k].eval(Dual::new(a, 0.0), Dual::new(b, 1.0));
+                    let (_, _, ddb) = op.eval(Dual::new(a, 0.0), Dual::new(b, 1.0));
                     h[2] = ddb.eps;
                 }
             }
@@ -327,7 +334,7 @@ impl Compiled {
                         hw.t[1 + j][c - base] = 1.0;
                     }
                 }
-                second_order_sweeps(p, &w.partials, &hw.second, &w.adj, &mut hw.t, &mut hw.ad);
+                second_order_sweeps(p, &w.partials, nonlinear, &hw.second, &w.adj, &mut hw.t, &mut hw.ad);
                 let lanes = LANES.min(cc - base);
                 for (j, row) in out.chunks_exact_mut(cc).enumerate() {
                     row[base..base + lanes].copy_from_slice(&hw.ad[1 + j][..lanes]);
@@ -335,10 +342,5 @@ impl Compiled {
             }
             out
         })
-    }
-
-    /// The program's ops over dual numbers (converted once).
-    pub(crate) fn dual_ops(&self) -> &[ScalarOp<Dual<f64>>] {
-        self.dual_ops_cell().get_or_init(|| self.program.ops.iter().map(|op| op.map_const(Dual::from_f64)).collect())
     }
 }

@@ -141,10 +141,14 @@ pub(crate) fn hessian_pattern(program: &Program) -> SparsityPattern {
     let sets = dependencies(program, &needed);
     let mut pairs: Vec<(u32, u32)> = Vec::new();
     let mut pair = |xs: &[u32], ys: &[u32]| {
+        // `xs × xs` is symmetric already; otherwise both orders.
+        let square = xs == ys;
         for &i in xs {
             for &j in ys {
                 pairs.push((i, j));
-                pairs.push((j, i));
+                if !square {
+                    pairs.push((j, i));
+                }
             }
         }
     };
