@@ -20,7 +20,7 @@
 //! (every derivative transform: `grad`, `value_and_grad`, `vjp`, `jvp`,
 //! `jacfwd`, `jacrev`, `jacobian`, `hvp`, `hessian`, `value_grad_hessian`, their
 //! function-returning forms in [`fns`], and the [`Objective`] trait; all
-//! re-exported here), [gradient checking](gradcheck) and [`compile`]
+//! re-exported here), [gradient checking](gradcheck) and [`compile`](mod@compile)
 //! (record a closure once, replay it at new inputs: guards, sparse Jacobians
 //! and Hessians by coloring, Graphviz export).
 #![warn(missing_docs)]

@@ -27,8 +27,26 @@ pub struct ColumnColoring {
     pub count: usize,
 }
 
-/// Colors the columns of `pattern` greedily (each column the smallest color
-/// no column sharing a row with it has).
+/// Colors the columns of `pattern` greedily (each column, in order, the
+/// smallest color no column sharing a row with it has), so that columns of one
+/// color share no row.
+///
+/// Used for Jacobians and, unchanged, for Hessians: on a symmetric pattern this
+/// is a distance-2 coloring, symmetric-safe with direct recovery
+/// (`H_ij = (H s_c(j))_i`) but blind to symmetry (a star coloring can use fewer
+/// colors, e.g. on an arrowhead). It uses at most `Δ + 1` colors (`Δ` the most
+/// other columns one column shares rows with), exactly the largest row degree
+/// on banded patterns; no coloring can promise "largest row degree + 1" in
+/// general:
+///
+/// ```
+/// use wengert_tape::compile::{color_columns, SparsityPattern};
+/// // Rows are the 10 edges of the complete graph on 5 columns: each row has 2
+/// // entries, yet every pair of columns shares a row.
+/// let edges: Vec<Vec<u32>> = (0..5u32).flat_map(|a| (a + 1..5).map(move |b| vec![a, b])).collect();
+/// let p = SparsityPattern::from_rows(5, &edges);
+/// assert_eq!((p.max_row_degree(), color_columns(&p).count), (2, 5));
+/// ```
 pub fn color_columns(pattern: &SparsityPattern) -> ColumnColoring {
     // Column → rows (the transpose, by a counting sort).
     let mut col_ptr = vec![0usize; pattern.cols + 1];

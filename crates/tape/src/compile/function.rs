@@ -21,7 +21,7 @@ use crate::var::Var;
 /// comparison the closure made, and the kinks of `relu`/`abs`) and returns an
 /// error if one comes out differently — the closure would have run other ops
 /// there. See [`Recompiling`](crate::compile::Recompiling) for a wrapper that
-/// records again when that happens, and [the guide](crate::compile) for the
+/// records again when that happens, and [the guide](mod@crate::compile) for the
 /// semantics.
 ///
 /// ```

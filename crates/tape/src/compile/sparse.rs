@@ -181,7 +181,7 @@ impl Compiled {
     }
 
     /// The column coloring used by [`sparse_hessian`](Self::sparse_hessian)
-    /// (a distance-2 coloring; see the [`coloring`](super::coloring) notes).
+    /// (a distance-2 coloring: see [`color_columns`](super::color_columns)).
     pub fn hessian_coloring(&self) -> &ColumnColoring {
         assert_eq!(self.outputs(), 1, "hessian_coloring: the compiled function has {} outputs", self.outputs());
         &self.hessian_cache().1
