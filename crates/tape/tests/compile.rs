@@ -469,3 +469,50 @@ fn the_objective_of_a_compiled_function_panics_where_a_guard_flips() {
     let c = compile(|x| x[0].abs(), &[1.0]).unwrap();
     let _ = Objective::grad(&c, &[-1.0]);
 }
+
+/// A custom matrix op (`x ↦ x³`, elementwise), to show it is refused by name.
+struct Cube;
+
+impl wengert_ops::MatOp<f64> for Cube {
+    fn name(&self) -> &str {
+        "cube"
+    }
+    fn output_shape(&self, inputs: &[(usize, usize)]) -> (usize, usize) {
+        inputs[0]
+    }
+    fn forward(&self, inputs: &[&Matrix<f64>], out: &mut [f64]) {
+        out.iter_mut().zip(inputs[0].iter()).for_each(|(o, x)| *o = x * x * x);
+    }
+    fn vjp(&self, inputs: &[&Matrix<f64>], _: &Matrix<f64>, g: &[f64], grads: &mut [Option<&mut [f64]>]) {
+        if let Some(gx) = grads[0].as_deref_mut() {
+            for ((gx, &x), &g) in gx.iter_mut().zip(inputs[0].iter()).zip(g) {
+                *gx += 3.0 * x * x * g;
+            }
+        }
+    }
+}
+
+#[test]
+fn a_custom_matrix_op_is_refused_by_name() {
+    let err = compile(
+        |x| {
+            let tape = x[0].tape().expect("recorded");
+            let y = x[0] * 2.0;
+            tape.apply_custom(Cube, &[MatVar::from_vars(tape, &[y, x[1]], 1, 2)]).sum()
+        },
+        &[1.0, 2.0],
+    )
+    .unwrap_err();
+    assert_eq!(err, CompileError::MatrixOp { op: "cube".into() });
+}
+
+#[test]
+fn functions_of_no_input_and_of_unused_inputs_replay() {
+    let c = compile(|_| Var::constant(3.0), &[]).unwrap();
+    assert_eq!(c.value_and_gradient(&[]).unwrap(), (3.0, vec![]));
+    assert_eq!(c.hessian(&[]).unwrap().shape(), (0, 0));
+    let c = compile(|x| x[1].sin(), &[1.0, 2.0, 3.0]).unwrap();
+    assert_eq!(c.gradient(&[0.0, 0.0, 0.0]).unwrap(), vec![0.0, 1.0, 0.0]);
+    assert_eq!(c.hessian_pattern().nnz(), 1);
+    assert_eq!(c.sparse_hessian(&[0.0, 0.5, 0.0]).unwrap().get(1, 1), -(0.5f64.sin()));
+}
