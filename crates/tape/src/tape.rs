@@ -311,9 +311,11 @@ impl<T: Scalar> Tape<T> {
         }
     }
 
-    /// Whether anomaly detection is on.
+    /// Whether anomaly detection is on. (A tape recording for
+    /// [`compile`](crate::compile::compile) marks its handles the same way but
+    /// checks nothing: it answers `false`.)
     pub fn detects_anomalies(&self) -> bool {
-        self.observed
+        self.inner.borrow().anomaly.is_some()
     }
 
     /// The first anomaly found in this recording (while recording or in any

@@ -24,7 +24,9 @@ use crate::tape::{Tape, OBSERVED, SINK};
 ///
 /// Implements [`Scalar`] and [`Real`](wengert_ops::Real), so generic model code
 /// runs on it unchanged. Comparisons (`<`, `==`, …) compare values: use them for
-/// control flow; the branch taken is what gets differentiated.
+/// control flow; the branch taken is what gets differentiated. (While a closure
+/// is being [compiled](mod@crate::compile), each comparison, `max` and `min` is
+/// also kept as a guard, checked at every replay.)
 ///
 /// ```
 /// use wengert_tape::Tape;

@@ -261,6 +261,14 @@ fn bad_use_is_a_clear_error() {
     )
     .unwrap_err();
     assert_eq!(err, CompileError::UnloggedNode);
+    // The recording tape checks nothing for NaNs: compile mode is not anomaly mode.
+    let _ = compile(
+        |x| {
+            assert!(!x[0].tape().expect("recorded").detects_anomalies());
+            x[0]
+        },
+        &[1.0],
+    );
 }
 
 #[test]
