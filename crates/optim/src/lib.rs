@@ -141,6 +141,6 @@ pub use schedule::{
     Constant, CosineAnnealing, ExponentialDecay, LrFinder, LrFinderResult, Schedule, Scheduled, StepDecay, Triangular,
     WarmRestarts, WarmupCosine,
 };
-pub use second_order::{lbfgs, newton_cg, newton_lm, OptimResult, Termination};
+pub use second_order::{lbfgs, newton_cg, newton_lm, newton_sparse, OptimResult, Termination};
 pub use solver_error::SolverError;
 pub use state::{OptimizerState, StateError};

@@ -24,8 +24,10 @@
 //! carries a marker in place of its second parent; a one-input op tests that
 //! register, a two-input op meets it only on the path it takes anyway when a
 //! node must be written, and the sweep picks its checking loop once per sweep.
-//! With the mode off the marker never appears, and the recording runs the same
-//! instructions as before the mode existed. With the mode on, every op writes its own node (no folding
+//! With the mode off the marker never appears, and scalar ops run the same
+//! instructions as before the mode existed. (The marker also serves compile
+//! mode, [`compile`](mod@crate::compile): there comparisons, `max` and `min` test
+//! it too, to keep guards — a register compare each.) With the mode on, every op writes its own node (no folding
 //! into the handle, see [`Var`](crate::Var)), so positions are exact and every
 //! partial is checked; that costs a few times the plain recording, which is
 //! what a debugging mode may cost.

@@ -58,13 +58,16 @@
 //! `jacfwd`, `jacrev`, `jacobian`, `hvp`, `hessian`, `value_grad_hessian`, the
 //! matrix family `grad_matrices` … `hessian_matrices`, their
 //! function-returning forms in [`fns`], and the [`Objective`] trait; all
-//! re-exported here), [gradient checking](gradcheck) and [`parallel`]
+//! re-exported here), [gradient checking](gradcheck), [`parallel`]
 //! (data-parallel gradients of sums over examples: one tape per thread, a
-//! fixed-order reduction).
+//! fixed-order reduction) and [`compile`](mod@compile) (record a closure once,
+//! replay it at new inputs: guards, sparse Jacobians and Hessians by coloring,
+//! Graphviz export).
 #![warn(missing_docs)]
 
 mod anomaly;
 mod check;
+pub mod compile;
 mod gradients;
 mod lift;
 mod matvar;
@@ -79,6 +82,7 @@ mod var;
 
 pub use anomaly::{Anomaly, Phase};
 pub use check::{check_gradient, gradcheck, numerical_gradient, numerical_hessian, relative_error, GradCheck, Kink};
+pub use compile::{compile, compile_vec, Compiled};
 pub use gradients::Gradients;
 pub use lift::{DualLift, DualVjp};
 pub use matvar::MatVar;
@@ -96,3 +100,9 @@ pub use wengert_ops::{Matrix, Real, Scalar};
 #[cfg(doctest)]
 #[doc = include_str!("../../../docs/debugging.md")]
 pub struct DebuggingGuide;
+
+/// The guide in `docs/compile.md` (compiled functions, guards, sparsity),
+/// compiled as doc tests so that its code stays correct.
+#[cfg(doctest)]
+#[doc = include_str!("../../../docs/compile.md")]
+pub struct CompileGuide;

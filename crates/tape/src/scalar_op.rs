@@ -156,6 +156,92 @@ impl<T: Scalar> ScalarOp<T> {
         }
     }
 
+    /// The same op over another number type: its constant converted by `f`
+    /// (a compiled recording, kept in `f64`, replays in `f32` or on dual
+    /// numbers this way).
+    pub fn map_const<U>(self, f: impl FnOnce(T) -> U) -> ScalarOp<U> {
+        match self {
+            ScalarOp::Add => ScalarOp::Add,
+            ScalarOp::Sub => ScalarOp::Sub,
+            ScalarOp::Mul => ScalarOp::Mul,
+            ScalarOp::Div => ScalarOp::Div,
+            ScalarOp::Powf => ScalarOp::Powf,
+            ScalarOp::Neg => ScalarOp::Neg,
+            ScalarOp::AddConst(c) => ScalarOp::AddConst(f(c)),
+            ScalarOp::SubConst(c) => ScalarOp::SubConst(f(c)),
+            ScalarOp::ConstSub(c) => ScalarOp::ConstSub(f(c)),
+            ScalarOp::MulConst(c) => ScalarOp::MulConst(f(c)),
+            ScalarOp::DivConst(c) => ScalarOp::DivConst(f(c)),
+            ScalarOp::ConstDiv(c) => ScalarOp::ConstDiv(f(c)),
+            ScalarOp::PowConst(c) => ScalarOp::PowConst(f(c)),
+            ScalarOp::ConstPow(c) => ScalarOp::ConstPow(f(c)),
+            ScalarOp::Powi(n) => ScalarOp::Powi(n),
+            ScalarOp::Exp => ScalarOp::Exp,
+            ScalarOp::Ln => ScalarOp::Ln,
+            ScalarOp::Ln1p => ScalarOp::Ln1p,
+            ScalarOp::ExpM1 => ScalarOp::ExpM1,
+            ScalarOp::Sqrt => ScalarOp::Sqrt,
+            ScalarOp::Sin => ScalarOp::Sin,
+            ScalarOp::Cos => ScalarOp::Cos,
+            ScalarOp::Tan => ScalarOp::Tan,
+            ScalarOp::Tanh => ScalarOp::Tanh,
+            ScalarOp::Sigmoid => ScalarOp::Sigmoid,
+            ScalarOp::Softplus => ScalarOp::Softplus,
+            ScalarOp::Relu => ScalarOp::Relu,
+            ScalarOp::Abs => ScalarOp::Abs,
+            ScalarOp::Recip => ScalarOp::Recip,
+            ScalarOp::Square => ScalarOp::Square,
+            ScalarOp::Custom1(name) => ScalarOp::Custom1(name),
+            ScalarOp::Custom2(name) => ScalarOp::Custom2(name),
+        }
+    }
+
+    /// Which second derivatives of the op can be nonzero, for Hessian
+    /// sparsity: `(∂²/∂a², ∂²/∂a∂b, ∂²/∂b²)`. Affine ops (`+`, `−`, `x·c`,
+    /// `x/c`, `x + c`, …) have none; `relu` and `abs` are piecewise linear (their
+    /// kink is a guard of a compiled recording, so no second derivative
+    /// either); `a·b` only the mixed one.
+    pub fn second_order(&self) -> (bool, bool, bool) {
+        match self {
+            ScalarOp::Add
+            | ScalarOp::Sub
+            | ScalarOp::Neg
+            | ScalarOp::AddConst(_)
+            | ScalarOp::SubConst(_)
+            | ScalarOp::ConstSub(_)
+            | ScalarOp::MulConst(_)
+            | ScalarOp::DivConst(_)
+            | ScalarOp::Relu
+            | ScalarOp::Abs => (false, false, false),
+            ScalarOp::Powi(n) => (*n != 0 && *n != 1, false, false),
+            ScalarOp::Mul => (false, true, false),
+            ScalarOp::Div => (false, true, true),
+            ScalarOp::Powf | ScalarOp::Custom2(_) => (true, true, true),
+            _ => (true, false, false),
+        }
+    }
+
+    /// The branch of its rule a kinked op (`relu`, `abs`) takes at `a`: `Some`
+    /// region code (`1` positive, `-1` negative, `0` zero, `2` NaN; `relu`
+    /// puts zero and negative together, as its rule does), `None` for ops
+    /// without a kink. A compiled recording keeps the region as a guard.
+    pub fn kink_region(&self, a: f64) -> Option<i8> {
+        let region = if a > 0.0 {
+            1
+        } else if a.is_nan() {
+            2
+        } else if a < 0.0 {
+            -1
+        } else {
+            0
+        };
+        match self {
+            ScalarOp::Relu => Some(if region == -1 { 0 } else { region }),
+            ScalarOp::Abs => Some(region),
+            _ => None,
+        }
+    }
+
     /// `(value, ∂value/∂a, ∂value/∂b)` at `(a, b)`. One-input ops ignore `b` and
     /// return a zero second partial.
     ///

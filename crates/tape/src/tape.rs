@@ -78,9 +78,11 @@ use wengert_ops::rules::{Builtin, Spares};
 use wengert_ops::{MatOp, Matrix, Scalar};
 
 use crate::anomaly::{first_non_finite, Anomaly, AnomalyLog, Phase};
+use crate::compile::log::{GuardKind, LoggedGuard, LoggedOp, OpLog, Operand};
 use crate::gradients::Gradients;
 use crate::matvar::MatVar;
 use crate::pool::MatrixPool;
+use crate::scalar_op::ScalarOp;
 use crate::var::Var;
 
 /// Index of the sink node: the parent of every unused slot.
@@ -162,6 +164,9 @@ pub(crate) struct Inner<T: Scalar> {
     pub(crate) spares: Spares,
     /// Anomaly mode's log (`None` when the mode is off).
     pub(crate) anomaly: Option<AnomalyLog>,
+    /// Compile mode's log of op codes and guards (`None` unless recording for
+    /// [`compile`](crate::compile::compile)).
+    pub(crate) compile: Option<OpLog<T>>,
 }
 
 /// Runs `f` on the shapes of `inputs`, from a stack array when there are at
@@ -293,6 +298,7 @@ impl<T: Scalar> Tape<T> {
                 pool: MatrixPool::new(),
                 spares: Spares::default(),
                 anomaly: None,
+                compile: None,
             }),
         }
     }
@@ -355,9 +361,11 @@ impl<T: Scalar> Tape<T> {
         }
     }
 
-    /// Whether anomaly detection is on.
+    /// Whether anomaly detection is on. (A tape recording for
+    /// [`compile`](crate::compile::compile) marks its handles the same way but
+    /// checks nothing: it answers `false`.)
     pub fn detects_anomalies(&self) -> bool {
-        self.observed
+        self.inner.borrow().anomaly.is_some()
     }
 
     /// The first anomaly found in this recording (while recording or in any
@@ -401,6 +409,59 @@ impl<T: Scalar> Tape<T> {
                 inputs: inputs.iter().map(|x| x.value()).collect(),
             });
         }
+    }
+
+    // ----- compile mode -------------------------------------------------------
+
+    /// Puts the tape in compile mode: every op goes through the observed path
+    /// (one node per op, like anomaly mode) and is logged with its op code and
+    /// operands; every comparison of its variables is logged as a guard.
+    pub(crate) fn start_compile_log(&mut self) {
+        self.observed = true;
+        self.inner.get_mut().compile = Some(OpLog::default());
+    }
+
+    /// Takes the compile log (compile mode stays on for the handles alive).
+    pub(crate) fn take_compile_log(&self) -> Option<OpLog<T>> {
+        self.inner.borrow_mut().compile.take()
+    }
+
+    /// The name of the first matrix op recorded (`"matrix input"` if only
+    /// matrix leaves were), or `None` if the recording has no matrix node.
+    pub(crate) fn first_matrix_op(&self) -> Option<String> {
+        let inner = self.inner.borrow();
+        if inner.mats.is_empty() {
+            return None;
+        }
+        let op = inner.mats.iter().find_map(|m| m.op.as_ref().map(|o| o.as_op().name().to_string()));
+        Some(op.unwrap_or_else(|| "matrix input".to_string()))
+    }
+
+    /// Compile mode's record of scalar op `op`, written as node `idx`, and of
+    /// its kink (if it has one) as a guard.
+    pub(crate) fn log_op(&self, idx: u32, op: ScalarOp<T>, args: [Operand<T>; 2], a_value: T) {
+        let mut inner = self.inner.borrow_mut();
+        let Some(log) = inner.compile.as_mut() else { return };
+        if let Some(outcome) = op.kink_region(a_value.value()) {
+            let kind = if matches!(op, ScalarOp::Relu) { GuardKind::Relu } else { GuardKind::Abs };
+            let after_ops = log.ops.len();
+            log.guards.push(LoggedGuard { kind, args: [args[0], Operand::Unused], outcome, after_ops, location: None });
+        }
+        log.ops.push(LoggedOp { node: idx, op, args });
+    }
+
+    /// Compile mode's record of a comparison between values (a guard).
+    pub(crate) fn log_guard(
+        &self,
+        kind: GuardKind,
+        args: [Operand<T>; 2],
+        outcome: i8,
+        location: &'static std::panic::Location<'static>,
+    ) {
+        let mut inner = self.inner.borrow_mut();
+        let Some(log) = inner.compile.as_mut() else { return };
+        let after_ops = log.ops.len();
+        log.guards.push(LoggedGuard { kind, args, outcome, after_ops, location: Some(location) });
     }
 
     /// Number of scalar nodes recorded (including the sink).

@@ -16,6 +16,7 @@ use std::ops::{Add, AddAssign, Div, DivAssign, Mul, MulAssign, Neg, Sub, SubAssi
 use smallvec::SmallVec;
 use wengert_ops::Scalar;
 
+use crate::compile::log::{GuardKind, Operand};
 use crate::scalar_op::ScalarOp;
 use crate::tape::{Tape, OBSERVED, SINK};
 
@@ -23,7 +24,9 @@ use crate::tape::{Tape, OBSERVED, SINK};
 ///
 /// Implements [`Scalar`] and [`Real`](wengert_ops::Real), so generic model code
 /// runs on it unchanged. Comparisons (`<`, `==`, …) compare values: use them for
-/// control flow; the branch taken is what gets differentiated.
+/// control flow; the branch taken is what gets differentiated. (While a closure
+/// is being [compiled](mod@crate::compile), each comparison, `max` and `min` is
+/// also kept as a guard, checked at every replay.)
 ///
 /// ```
 /// use wengert_tape::Tape;
@@ -182,6 +185,22 @@ impl<'t, T: Scalar> Var<'t, T> {
         self.binary(ScalarOp::Custom2(name), other, value, d_self, d_other)
     }
 
+    /// `self` clamped to `[lo, hi]`: `self.max(lo).min(hi)`, so the value and
+    /// the derivative are `self`'s inside the interval and a constant's
+    /// outside. In compile mode both picks are guards.
+    ///
+    /// ```
+    /// use wengert_tape::Tape;
+    /// let tape = Tape::new();
+    /// let x = tape.var(3.0);
+    /// assert_eq!(x.clamp(-1.0, 1.0).primal(), 1.0);
+    /// ```
+    #[track_caller]
+    pub fn clamp(self, lo: f64, hi: f64) -> Self {
+        use wengert_ops::Scalar as _;
+        self.max(Var::constant(T::from_f64(lo))).min(Var::constant(T::from_f64(hi)))
+    }
+
     /// Whether the pending node has two parents. (An observed handle, whose
     /// second parent is the [`OBSERVED`] marker, counts as one here, so it
     /// misses the fast path of [`binary`](Self::binary); it is tested for
@@ -292,6 +311,11 @@ impl<'t, T: Scalar> Var<'t, T> {
         }
         let idx = t.push(parents, partials);
         t.observe_scalar(idx, op.name(), &inputs, val, &tracked_partials);
+        let as_operand = |(v_tape, v_node, v_val): (Option<&'t Tape<T>>, u32, T)| match v_tape {
+            Some(_) => Operand::Node(v_node),
+            None => Operand::Const(v_val),
+        };
+        t.log_op(idx, op, [as_operand((a_tape, a_node, a_val)), b.map_or(Operand::Unused, as_operand)], a_val);
         (t, idx)
     }
 
@@ -399,27 +423,148 @@ impl<T: Scalar> fmt::Display for Var<'_, T> {
     }
 }
 
+// Comparisons compare values. On a tape in compile mode (whose handles carry
+// the `OBSERVED` marker) each one is also logged as a guard; testing the
+// marker is a register compare, and the logging is out of line.
+
+impl<T: Scalar> Var<'_, T> {
+    /// Whether either operand is a handle of an observed tape.
+    #[inline(always)]
+    fn observed_with(&self, other_parent: u32) -> bool {
+        self.parents[1] == OBSERVED || other_parent == OBSERVED
+    }
+
+    /// This handle as an operand of a logged guard.
+    fn guard_operand(&self) -> Operand<T> {
+        match self.tape {
+            Some(_) => Operand::Node(self.parents[0]),
+            None => Operand::Const(self.val),
+        }
+    }
+
+    /// Logs the comparison `kind` of `self` with `other` (a handle, or an `f64`
+    /// as a constant) as a guard of the compile-mode recording.
+    #[cold]
+    #[inline(never)]
+    fn log_guard(&self, kind: GuardKind, other: Result<&Self, f64>, location: &'static std::panic::Location<'static>) {
+        let (rhs, b) = match other {
+            Ok(o) => (o.guard_operand(), o.val.value()),
+            Err(c) => (Operand::Const(T::from_f64(c)), c),
+        };
+        let tape = self.tape.or(other.ok().and_then(|o| o.tape));
+        if let Some(t) = tape {
+            t.log_guard(kind, [self.guard_operand(), rhs], kind.outcome(self.val.value(), b), location);
+        }
+    }
+}
+
 impl<T: Scalar> PartialEq for Var<'_, T> {
+    #[track_caller]
+    #[inline(always)]
     fn eq(&self, other: &Self) -> bool {
+        if self.observed_with(other.parents[1]) {
+            self.log_guard(GuardKind::Eq, Ok(other), std::panic::Location::caller());
+        }
         self.val == other.val
     }
 }
 
+/// Each comparison method is written out (not left to `partial_cmp`), so a
+/// guard records the comparison the code made.
 impl<T: Scalar> PartialOrd for Var<'_, T> {
+    #[track_caller]
+    #[inline(always)]
     fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        if self.observed_with(other.parents[1]) {
+            self.log_guard(GuardKind::Cmp, Ok(other), std::panic::Location::caller());
+        }
         self.val.partial_cmp(&other.val)
+    }
+    #[track_caller]
+    #[inline(always)]
+    fn lt(&self, other: &Self) -> bool {
+        if self.observed_with(other.parents[1]) {
+            self.log_guard(GuardKind::Lt, Ok(other), std::panic::Location::caller());
+        }
+        self.val < other.val
+    }
+    #[track_caller]
+    #[inline(always)]
+    fn le(&self, other: &Self) -> bool {
+        if self.observed_with(other.parents[1]) {
+            self.log_guard(GuardKind::Le, Ok(other), std::panic::Location::caller());
+        }
+        self.val <= other.val
+    }
+    #[track_caller]
+    #[inline(always)]
+    fn gt(&self, other: &Self) -> bool {
+        if self.observed_with(other.parents[1]) {
+            self.log_guard(GuardKind::Gt, Ok(other), std::panic::Location::caller());
+        }
+        self.val > other.val
+    }
+    #[track_caller]
+    #[inline(always)]
+    fn ge(&self, other: &Self) -> bool {
+        if self.observed_with(other.parents[1]) {
+            self.log_guard(GuardKind::Ge, Ok(other), std::panic::Location::caller());
+        }
+        self.val >= other.val
     }
 }
 
 impl<T: Scalar> PartialEq<f64> for Var<'_, T> {
+    #[track_caller]
+    #[inline(always)]
     fn eq(&self, other: &f64) -> bool {
+        if self.observed_with(SINK) {
+            self.log_guard(GuardKind::Eq, Err(*other), std::panic::Location::caller());
+        }
         self.val.value() == *other
     }
 }
 
 impl<T: Scalar> PartialOrd<f64> for Var<'_, T> {
+    #[track_caller]
+    #[inline(always)]
     fn partial_cmp(&self, other: &f64) -> Option<std::cmp::Ordering> {
+        if self.observed_with(SINK) {
+            self.log_guard(GuardKind::Cmp, Err(*other), std::panic::Location::caller());
+        }
         self.val.value().partial_cmp(other)
+    }
+    #[track_caller]
+    #[inline(always)]
+    fn lt(&self, other: &f64) -> bool {
+        if self.observed_with(SINK) {
+            self.log_guard(GuardKind::Lt, Err(*other), std::panic::Location::caller());
+        }
+        self.val.value() < *other
+    }
+    #[track_caller]
+    #[inline(always)]
+    fn le(&self, other: &f64) -> bool {
+        if self.observed_with(SINK) {
+            self.log_guard(GuardKind::Le, Err(*other), std::panic::Location::caller());
+        }
+        self.val.value() <= *other
+    }
+    #[track_caller]
+    #[inline(always)]
+    fn gt(&self, other: &f64) -> bool {
+        if self.observed_with(SINK) {
+            self.log_guard(GuardKind::Gt, Err(*other), std::panic::Location::caller());
+        }
+        self.val.value() > *other
+    }
+    #[track_caller]
+    #[inline(always)]
+    fn ge(&self, other: &f64) -> bool {
+        if self.observed_with(SINK) {
+            self.log_guard(GuardKind::Ge, Err(*other), std::panic::Location::caller());
+        }
+        self.val.value() >= *other
     }
 }
 
@@ -576,18 +721,28 @@ impl<T: Scalar> Scalar for Var<'_, T> {
     fn abs(self) -> Self {
         self.apply1(ScalarOp::Abs)
     }
-    /// Picks an operand (recording nothing); NaN wins, so it propagates.
+    /// Picks an operand (recording nothing); NaN wins, so it propagates. In
+    /// compile mode the pick is a guard.
+    #[track_caller]
     #[inline(always)]
     fn max(self, other: Self) -> Self {
+        if self.observed_with(other.parents[1]) {
+            self.log_guard(GuardKind::Max, Ok(&other), std::panic::Location::caller());
+        }
         if other.val > self.val || other.val.value().is_nan() {
             other
         } else {
             self
         }
     }
-    /// Picks an operand (recording nothing); NaN wins, so it propagates.
+    /// Picks an operand (recording nothing); NaN wins, so it propagates. In
+    /// compile mode the pick is a guard.
+    #[track_caller]
     #[inline(always)]
     fn min(self, other: Self) -> Self {
+        if self.observed_with(other.parents[1]) {
+            self.log_guard(GuardKind::Min, Ok(&other), std::panic::Location::caller());
+        }
         if other.val < self.val || other.val.value().is_nan() {
             other
         } else {
