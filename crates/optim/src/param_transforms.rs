@@ -4,8 +4,8 @@
 //! Why here and thin: the transforms live in `wengert-tape`, which knows
 //! matrices but not `Params` (that type lives here, a layer above). The tape
 //! side takes `&[Matrix]`
-//! ([`value_and_grad_matrices`](wengert_tape::value_and_grad_matrices),
-//! [`value_grad_hvp_matrices`](wengert_tape::value_grad_hvp_matrices)); these
+//! ([`value_and_grad_matrices`],
+//! [`value_grad_hvp_matrices`]); these
 //! adapters pass a `Params`' matrices in its order (insertion order) and name
 //! the results like it, so the gradient goes straight into
 //! [`Optimizer::step`](crate::Optimizer::step) and the product into a
@@ -45,7 +45,7 @@ use crate::params::{Grads, Params};
 
 /// `(f(params), ∇f)` with the gradient named and shaped like `params`, by one
 /// recording and one reverse sweep
-/// ([`value_and_grad_matrices`](wengert_tape::value_and_grad_matrices)).
+/// ([`value_and_grad_matrices`]).
 /// `f` receives one [`MatVar`] per parameter, in `params`' order.
 pub fn value_and_grad_params<T, F>(f: F, params: &Params<T>) -> (T, Grads<T>)
 where
@@ -60,7 +60,7 @@ where
 /// The Hessian-vector product `H·v` of `f` at `params` along `direction` (named
 /// like `params`; looked up by name, so its order does not matter), named like
 /// `params`: forward over reverse, one recording and one sweep on dual numbers
-/// ([`value_grad_hvp_matrices`](wengert_tape::value_grad_hvp_matrices)). `f`
+/// ([`value_grad_hvp_matrices`]). `f`
 /// receives one `MatVar` over `Dual<T>` per parameter, in `params`' order.
 ///
 /// # Panics

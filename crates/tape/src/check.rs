@@ -115,7 +115,9 @@ pub fn numerical_hessian<F: FnMut(&[f64]) -> f64>(mut f: F, x: &[f64]) -> Matrix
 
 /// A coordinate along which the function is not smooth within the
 /// finite-difference step: its one-sided difference quotients disagree by more
-/// than curvature explains (see the [module docs](self)).
+/// than curvature explains. Found by [`gradcheck`], listed in
+/// [`GradCheck::kinks`]; [`GradCheck::passes_where_differentiable`] accepts any
+/// value between the two slopes there.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Kink {
     /// The coordinate.
@@ -306,7 +308,8 @@ pub fn check_gradient<F: Fn(&[f64]) -> f64>(f: F, analytic: &[f64], x: &[f64]) -
 
 /// Checks the reverse-mode gradient of `f` at `x` against central differences of
 /// the same closure, reporting the coordinates along which `f` has a kink
-/// within the step (see the [module docs](self)).
+/// within the step ([`Kink`], with both one-sided slopes, in
+/// [`GradCheck::kinks`]).
 pub fn gradcheck<F>(f: F, x: &[f64]) -> GradCheck
 where
     F: for<'t> Fn(&[Var<'t, f64>]) -> Var<'t, f64>,
