@@ -170,7 +170,7 @@ impl Console {
     /// Whether epoch `epoch`'s line is printed: every `--log-every`-th, and
     /// the first (of this process) and the last.
     pub fn logs_epoch(&self, epoch: usize) -> bool {
-        epoch == self.first || epoch == self.epochs || epoch % self.log_every == 0
+        epoch == self.first || epoch == self.epochs || epoch.is_multiple_of(self.log_every)
     }
 
     /// Prints the line of a finished epoch (if `--log-every` lets it).

@@ -169,7 +169,7 @@ impl SharpnessMonitor {
         learning_rate: f64,
         records: &mut Vec<SharpnessRecord>,
     ) -> Result<(), NnError> {
-        if step % self.settings.every_k_steps == 0 {
+        if step.is_multiple_of(self.settings.every_k_steps) {
             records.push(self.settings.measure(model, &self.subset, step, learning_rate)?);
         }
         Ok(())
