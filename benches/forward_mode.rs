@@ -17,22 +17,13 @@ use std::time::Duration;
 use criterion::{criterion_group, BenchmarkId, Criterion};
 use num_dual::{Dual64, DualNum};
 use wengert::dual::{Dual, DualVec};
-use wengert::ops::Real;
+use wengert::optim::problems::rosenbrock;
 
 mod common;
 
-/// Extended Rosenbrock, generic over wengert's number types.
-fn rosenbrock<T: Real>(x: &[T]) -> T {
-    let mut acc = T::zero();
-    for w in x.windows(2) {
-        let t = w[1] - w[0] * w[0];
-        let u = w[0] - 1.0;
-        acc += t * t * 100.0 + u * u;
-    }
-    acc
-}
-
-/// The same function over num-dual's number types.
+/// `optim::problems::rosenbrock` (the one extended Rosenbrock every bench
+/// uses), written again over num-dual's number types: same operations in the
+/// same order.
 fn rosenbrock_num_dual<D: DualNum<Primitive = f64> + Copy>(x: &[D]) -> D {
     let mut acc = D::zero();
     for w in x.windows(2) {
