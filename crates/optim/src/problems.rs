@@ -152,6 +152,7 @@ fn random_orthogonal(n: usize, rng: &mut StdRng) -> Matrix<f64> {
 /// let g = wengert_tape::grad(|x| rosenbrock(x), &[-1.2f64, 1.0]);
 /// assert!((g[0] - (-215.6)).abs() < 1e-12 && (g[1] - (-88.0)).abs() < 1e-12);
 /// ```
+#[inline]
 pub fn rosenbrock<T: Real>(x: &[T]) -> T {
     let mut acc = T::zero();
     for w in x.windows(2) {
